@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole suite: installs the Redis binaries the tests run against when they
+# are missing, builds, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for bin in redis-server redis-sentinel redis-cli; do
+  command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing redis-server redis-sentinel redis-tools (missing: ${need[*]})"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null
+  else
+    echo "Missing ${need[*]}: install them first, e.g. 'sudo apt-get install -y redis-server redis-sentinel redis-tools'" >&2
+    exit 1
+  fi
+fi
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run build --silent
+npx vitest run "$@"

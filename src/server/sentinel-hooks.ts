@@ -1,0 +1,27 @@
+import type { Reply } from '../resp/reply.js';
+
+/**
+ * What the 26379 server needs from the sentinel itself. The server owns
+ * connections, authentication, the generic commands and pub/sub; everything
+ * sentinel-specific is answered through these hooks.
+ */
+export interface SentinelHooks {
+  /** `SENTINEL <sub> ...`: argv without the leading `SENTINEL`; arity has already been checked. */
+  sentinelCommand(argv: string[], client: ClientView): Reply;
+  /** The body of `# Sentinel` in INFO, each line ending in CRLF, header included. */
+  infoSentinelSection(): string;
+  /** `hz:` of INFO server: the tick frequency currently in force. */
+  currentHz(): number;
+  /** Master names for ROLE. */
+  masterNames(): string[];
+  /** `PUBLISH __sentinel__:hello <payload>` from a peer. */
+  hello(payload: string): void;
+  /** Absolute path of the config file, for INFO server. */
+  configFile(): string;
+}
+
+export interface ClientView {
+  id: number;
+  name: string;
+  protocol: 2 | 3;
+}
