@@ -33,7 +33,7 @@ export interface MasterConfig {
   leaderEpoch: number;
   knownReplicas: KnownReplica[];
   knownSentinels: KnownSentinel[];
-  /** Lower-cased original name -> new name, in insertion order. */
+  /** [command name as configured, name to send instead], in insertion order. */
   renamedCommands: Array<[string, string]>;
 }
 

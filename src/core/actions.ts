@@ -1,0 +1,27 @@
+import type { SentinelEvent } from './events.js';
+
+export type ConnKind = 'cc' | 'pc';
+
+/** What a reply is for, so the core can route it back to the instance that asked. */
+export type ReplyPurpose = 'ping' | 'info' | 'publish' | 'is-master-down' | 'subscribe' | 'ignore';
+
+export interface ReplyTag {
+  instance: number;
+  purpose: ReplyPurpose;
+}
+
+/** A reply as the links observe it; status and bulk replies are both `string`. */
+export type ObservedReply =
+  | { type: 'string'; value: string }
+  | { type: 'error'; value: string }
+  | { type: 'integer'; value: number }
+  | { type: 'null' }
+  | { type: 'array'; items: ObservedReply[] };
+
+/** What the core asks the shells to do. Executed in order, right after the call that produced them. */
+export type Action =
+  | { kind: 'connect'; link: number; conn: ConnKind; generation: number; host: string; port: number }
+  | { kind: 'send'; link: number; conn: ConnKind; generation: number; args: string[]; tag: ReplyTag }
+  | { kind: 'close'; link: number; conn: ConnKind; generation: number }
+  | { kind: 'event'; event: SentinelEvent }
+  | { kind: 'log'; level: SentinelEvent['level']; message: string };

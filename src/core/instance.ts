@@ -1,0 +1,241 @@
+import type { Address } from './address.js';
+import { DEFAULT_SLAVE_PRIORITY } from './timing.js';
+
+export type InstanceKind = 'master' | 'slave' | 'sentinel';
+
+export type FailoverState =
+  | 'none'
+  | 'wait_start'
+  | 'select_slave'
+  | 'send_slaveof_noone'
+  | 'wait_promotion'
+  | 'reconf_slaves'
+  | 'update_config';
+
+/** One outgoing TCP connection of a link. `generation` tells its replies from those of an earlier connection. */
+export interface Connection {
+  generation: number;
+  /** Our side's IP on this connection, once connected (used in hello messages). */
+  localIp: string | null;
+}
+
+/**
+ * The connections to one instance. Sentinel instances with the same run id,
+ * listed under several masters, share one link.
+ */
+export interface Link {
+  id: number;
+  refcount: number;
+  cc: Connection | null;
+  pc: Connection | null;
+  disconnected: boolean;
+  pendingCommands: number;
+  ccConnTime: number;
+  pcConnTime: number;
+  pcLastActivity: number;
+  /** When the oldest unanswered PING was sent; 0 when none is outstanding. */
+  actPingTime: number;
+  lastPingTime: number;
+  lastAvailTime: number;
+  lastPongTime: number;
+  lastReconnTime: number;
+}
+
+export interface Flags {
+  sdown: boolean;
+  odown: boolean;
+  /** On a sentinel instance: its last is-master-down answer said the master is down. */
+  masterDown: boolean;
+  failoverInProgress: boolean;
+  promoted: boolean;
+  reconfSent: boolean;
+  reconfInprog: boolean;
+  reconfDone: boolean;
+  forceFailover: boolean;
+  scriptKillSent: boolean;
+  masterReboot: boolean;
+}
+
+export function noFlags(): Flags {
+  return {
+    sdown: false,
+    odown: false,
+    masterDown: false,
+    failoverInProgress: false,
+    promoted: false,
+    reconfSent: false,
+    reconfInprog: false,
+    reconfDone: false,
+    forceFailover: false,
+    scriptKillSent: false,
+    masterReboot: false,
+  };
+}
+
+/** Fields every monitored instance has, whatever its kind. */
+export interface InstanceBase {
+  /** Unique within this process; replies are routed by it. */
+  uid: number;
+  kind: InstanceKind;
+  name: string;
+  addr: Address;
+  runid: string | null;
+  flags: Flags;
+  link: Link;
+  downAfterMs: number;
+  sDownSinceTime: number;
+  oDownSinceTime: number;
+  lastPubTime: number;
+  lastHelloTime: number;
+  lastMasterDownReplyTime: number;
+  infoRefresh: number;
+  info: string | null;
+  /** null when the last INFO had no role line. */
+  roleReported: 'master' | 'slave' | null;
+  roleReportedTime: number;
+  /** The vote this instance reported (sentinels), or this sentinel's own vote (masters). */
+  leader: string | null;
+  leaderEpoch: number;
+}
+
+export interface ReplicaInstance extends InstanceBase {
+  kind: 'slave';
+  master: MasterInstance;
+  masterLinkDownTime: number;
+  slavePriority: number;
+  replicaAnnounced: boolean;
+  slaveMasterHost: string | null;
+  slaveMasterPort: number;
+  slaveMasterLinkUp: boolean;
+  slaveReplOffset: number;
+  slaveConfChangeTime: number;
+  slaveReconfSentTime: number;
+}
+
+export interface SentinelInstance extends InstanceBase {
+  kind: 'sentinel';
+  master: MasterInstance;
+}
+
+export interface MasterInstance extends InstanceBase {
+  kind: 'master';
+  quorum: number;
+  parallelSyncs: number;
+  failoverTimeoutMs: number;
+  masterRebootDownAfterPeriodMs: number;
+  masterRebootSinceTime: number;
+  authPass: string | null;
+  authUser: string | null;
+  notificationScript: string | null;
+  clientReconfigScript: string | null;
+  /** Lower-cased command name -> [the name as configured, the name to send instead]. */
+  renamedCommands: Map<string, [string, string]>;
+  configEpoch: number;
+  failoverEpoch: number;
+  failoverState: FailoverState;
+  failoverStateChangeTime: number;
+  failoverStartTime: number;
+  failoverDelayLogged: number;
+  promoted: ReplicaInstance | null;
+  /** Keyed by replica name (`ip:port`). */
+  replicas: Map<string, ReplicaInstance>;
+  /** Keyed by run id. */
+  sentinels: Map<string, SentinelInstance>;
+}
+
+export type Instance = MasterInstance | ReplicaInstance | SentinelInstance;
+
+export function newLink(id: number, now: number): Link {
+  return {
+    id,
+    refcount: 1,
+    cc: null,
+    pc: null,
+    disconnected: true,
+    pendingCommands: 0,
+    ccConnTime: 0,
+    pcConnTime: 0,
+    pcLastActivity: 0,
+    // An instance that is never reachable must still time out.
+    actPingTime: now,
+    lastPingTime: 0,
+    lastAvailTime: now,
+    lastPongTime: now,
+    lastReconnTime: 0,
+  };
+}
+
+export function baseFields(
+  kind: InstanceKind,
+  uid: number,
+  name: string,
+  addr: Address,
+  link: Link,
+  downAfterMs: number,
+  now: number,
+): Omit<InstanceBase, 'kind'> {
+  return {
+    uid,
+    name,
+    addr,
+    runid: null,
+    flags: noFlags(),
+    link,
+    downAfterMs,
+    sDownSinceTime: 0,
+    oDownSinceTime: 0,
+    lastPubTime: now,
+    lastHelloTime: now,
+    lastMasterDownReplyTime: now,
+    infoRefresh: 0,
+    info: null,
+    roleReported: kind === 'slave' ? 'slave' : 'master',
+    roleReportedTime: now,
+    leader: null,
+    leaderEpoch: 0,
+  };
+}
+
+export function replicaDefaults(now: number): Pick<
+  ReplicaInstance,
+  | 'masterLinkDownTime'
+  | 'slavePriority'
+  | 'replicaAnnounced'
+  | 'slaveMasterHost'
+  | 'slaveMasterPort'
+  | 'slaveMasterLinkUp'
+  | 'slaveReplOffset'
+  | 'slaveConfChangeTime'
+  | 'slaveReconfSentTime'
+> {
+  return {
+    masterLinkDownTime: 0,
+    slavePriority: DEFAULT_SLAVE_PRIORITY,
+    replicaAnnounced: true,
+    slaveMasterHost: null,
+    slaveMasterPort: 0,
+    slaveMasterLinkUp: false,
+    slaveReplOffset: 0,
+    slaveConfChangeTime: now,
+    slaveReconfSentTime: 0,
+  };
+}
+
+/** The flags string of SENTINEL MASTER/REPLICAS/SENTINELS, tokens in Redis's order. */
+export function flagsString(ri: Instance): string {
+  const f = ri.flags;
+  const tokens: string[] = [];
+  if (f.sdown) tokens.push('s_down');
+  if (f.odown) tokens.push('o_down');
+  tokens.push(ri.kind);
+  if (ri.link.disconnected) tokens.push('disconnected');
+  if (f.masterDown) tokens.push('master_down');
+  if (f.failoverInProgress) tokens.push('failover_in_progress');
+  if (f.promoted) tokens.push('promoted');
+  if (f.reconfSent) tokens.push('reconf_sent');
+  if (f.reconfInprog) tokens.push('reconf_inprog');
+  if (f.reconfDone) tokens.push('reconf_done');
+  if (f.forceFailover) tokens.push('force_failover');
+  if (f.scriptKillSent) tokens.push('script_kill_sent');
+  return tokens.join(',');
+}

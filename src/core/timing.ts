@@ -1,0 +1,60 @@
+/**
+ * Sentinel's timing parameters, named as SENTINEL DEBUG names them, with the
+ * Redis 7.0 values. SENTINEL DEBUG changes them at run time; they are never persisted.
+ */
+export interface Timings {
+  infoPeriod: number;
+  pingPeriod: number;
+  askPeriod: number;
+  publishPeriod: number;
+  defaultDownAfter: number;
+  defaultFailoverTimeout: number;
+  tiltTrigger: number;
+  tiltPeriod: number;
+  slaveReconfTimeout: number;
+  minLinkReconnectPeriod: number;
+  electionTimeout: number;
+  scriptMaxRuntime: number;
+  scriptRetryDelay: number;
+}
+
+export const REDIS_TIMINGS: Readonly<Timings> = Object.freeze({
+  infoPeriod: 10_000,
+  pingPeriod: 1_000,
+  askPeriod: 1_000,
+  publishPeriod: 2_000,
+  defaultDownAfter: 30_000,
+  defaultFailoverTimeout: 180_000,
+  tiltTrigger: 2_000,
+  tiltPeriod: 30_000,
+  slaveReconfTimeout: 10_000,
+  minLinkReconnectPeriod: 15_000,
+  electionTimeout: 10_000,
+  scriptMaxRuntime: 60_000,
+  scriptRetryDelay: 30_000,
+});
+
+/** SENTINEL DEBUG parameter names, in the order the no-argument form lists them. */
+export const DEBUG_PARAMETERS: ReadonlyArray<[string, keyof Timings]> = [
+  ['info-period', 'infoPeriod'],
+  ['ping-period', 'pingPeriod'],
+  ['ask-period', 'askPeriod'],
+  ['publish-period', 'publishPeriod'],
+  ['default-down-after', 'defaultDownAfter'],
+  ['default-failover-timeout', 'defaultFailoverTimeout'],
+  ['tilt-trigger', 'tiltTrigger'],
+  ['tilt-period', 'tiltPeriod'],
+  ['slave-reconf-timeout', 'slaveReconfTimeout'],
+  ['min-link-reconnect-period', 'minLinkReconnectPeriod'],
+  ['election-timeout', 'electionTimeout'],
+  ['script-max-runtime', 'scriptMaxRuntime'],
+  ['script-retry-delay', 'scriptRetryDelay'],
+];
+
+/** A replica's INFO period while its master is down, failing over, or its own link is down. */
+export const FAST_INFO_PERIOD = 1_000;
+export const MAX_PENDING_COMMANDS = 100;
+export const MAX_DESYNC_MS = 1_000;
+export const DEFAULT_SLAVE_PRIORITY = 100;
+export const HELLO_CHANNEL = '__sentinel__:hello';
+export const RUN_ID_SIZE = 40;
