@@ -1,0 +1,86 @@
+/**
+ * Bytes received and not yet consumed, kept in one contiguous buffer that grows by
+ * doubling. Appending chunk by chunk and consuming from the front are both amortised
+ * O(n), so a 512 MB argument arriving in 64 KB reads, or a reply fed one byte at a
+ * time, costs a linear number of copies rather than a quadratic one.
+ */
+export class ByteQueue {
+  private data: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const needed = this.length + chunk.length;
+    if (this.end + chunk.length > this.data.length) {
+      if (needed <= this.data.length && this.start >= this.data.length / 2) {
+        this.data.copyWithin(0, this.start, this.end);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2, 4096));
+        this.data.copy(grown, 0, this.start, this.end);
+        this.data = grown;
+      }
+      this.end = this.length;
+      this.start = 0;
+    }
+    chunk.copy(this.data, this.end);
+    this.end += chunk.length;
+  }
+
+  byteAt(offset: number): number {
+    return this.data[this.start + offset];
+  }
+
+  /** Offset of the first `byte` in [from, to), or -1. */
+  indexOf(byte: number, from: number, to = this.length): number {
+    return this.data.subarray(this.start, this.start + to).indexOf(byte, from);
+  }
+
+  /** Offset of the first occurrence of `needle` at or after `from`, or -1. */
+  indexOfSequence(needle: Buffer, from: number): number {
+    return this.data.subarray(this.start, this.end).indexOf(needle, from);
+  }
+
+  /** A copy, so that consumers never keep the whole receive buffer alive. */
+  copy(from: number, to: number): Buffer {
+    return Buffer.from(this.data.subarray(this.start + from, this.start + to));
+  }
+
+  text(from: number, to: number, encoding: BufferEncoding): string {
+    return this.data.toString(encoding, this.start + from, this.start + to);
+  }
+
+  consume(count: number): void {
+    this.start += Math.min(count, this.length);
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+      // Do not hold on to the memory of one huge argument for the life of the connection.
+      if (this.data.length > 1 << 20) this.data = Buffer.alloc(0);
+    }
+  }
+
+  clear(): void {
+    this.data = Buffer.alloc(0);
+    this.start = 0;
+    this.end = 0;
+  }
+}
+
+/**
+ * Redis's string2ll: an optional '-', then digits with no leading zero (a lone "0"
+ * is fine), at most 20 characters, within the 64-bit signed range. Returns null for
+ * anything else, including "+1", " 1", "" and "-0".
+ */
+export function parseStrictInteger(text: string): bigint | null {
+  if (text.length === 0 || text.length > 20) return null;
+  if (text === '0') return 0n;
+  if (!/^-?[1-9][0-9]*$/.test(text)) return null;
+  const value = BigInt(text);
+  if (value > 9223372036854775807n || value < -9223372036854775808n) return null;
+  return value;
+}
