@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { decodeBytes, encodeBytes } from './split-args.js';
 import { strerror } from './strerror.js';
 
 /** A failed flush. `message` is the strerror text Redis logs after "...save the new configuration on disk!!!: ". */
@@ -77,7 +78,7 @@ export function writeFileAtomic(path: string, content: string): void {
   }
   let fdOpen = true;
   try {
-    const bytes = Buffer.from(content, 'utf8');
+    const bytes = encodeBytes(content);
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(temp.fd, bytes, offset, bytes.length - offset);
     fsyncSync(temp.fd);
@@ -106,7 +107,7 @@ export function writeFileAtomic(path: string, content: string): void {
 /** The current config text for a rewrite: null when the file does not exist; ConfigWriteError when it cannot be read (e.g. a directory). */
 export function readConfigForRewrite(path: string): string | null {
   try {
-    return readFileSync(path, 'utf8');
+    return decodeBytes(readFileSync(path));
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return null;
     throw toWriteError(err);

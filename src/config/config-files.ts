@@ -3,6 +3,7 @@
  * file, and `include` files, whose pattern may use glob(3) wildcards.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { decodeBytes } from './split-args.js';
 import { strerror } from './strerror.js';
 
 /** Redis cannot open a configuration file: it logs this (a warning) and exits with status 1. */
@@ -27,7 +28,7 @@ export class ConfigOpenError extends Error {
  */
 export function readConfigFile(path: string, shownAs: string = path): string {
   try {
-    return readFileSync(path, 'utf8');
+    return decodeBytes(readFileSync(path));
   } catch (err) {
     throw new ConfigOpenError(shownAs, strerror(err));
   }

@@ -1,94 +1,213 @@
 /**
- * Redis's argument splitting (sdssplitargs), shared by config lines and inline
- * commands. Returns null for unbalanced quotes, or a closing quote that is not
- * followed by a space or the end of the line.
+ * Redis's argument splitting (sdssplitargs) and quoting (sdscatrepr), shared by
+ * config lines and inline commands. Both work on bytes, as Redis does; the string
+ * forms go through decodeBytes/encodeBytes, which are exact inverses, so any byte
+ * sequence survives split -> quote -> split unchanged.
  */
-export function splitArgs(line: string): string[] | null {
-  const args: string[] = [];
+
+const NUL = 0x00;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const BACKSLASH = 0x5c;
+const LOWER_X = 0x78;
+
+/** isspace() in the C locale: the blanks skipped between arguments and accepted after a closing quote. */
+function isCSpace(b: number | undefined): boolean {
+  return b === SPACE || (b !== undefined && b >= TAB && b <= CR);
+}
+
+/**
+ * The bytes that end an unquoted argument. Narrower than isspace(): a vertical
+ * tab or form feed inside a word is part of it (redis-sentinel 7.0.15 answers
+ * `PING\vx` with "unknown command 'PING\vx'").
+ */
+function endsBareWord(b: number): boolean {
+  return b === SPACE || b === LF || b === CR || b === TAB || b === NUL;
+}
+
+function hexValue(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x41 + 10;
+  if (b >= 0x61 && b <= 0x66) return b - 0x61 + 10;
+  return -1;
+}
+
+const ESCAPED: Record<number, number> = { 0x6e: LF, 0x72: CR, 0x74: TAB, 0x62: 0x08, 0x61: 0x07 };
+
+/**
+ * sdssplitargs on bytes. Returns null for unbalanced quotes, or a closing quote
+ * that is not followed by a blank or the end of the line. The line ends at the
+ * first NUL byte, as it does for Redis's C string.
+ */
+export function splitArgsBytes(line: Uint8Array): Buffer[] | null {
+  const nul = line.indexOf(NUL);
+  const n = nul === -1 ? line.length : nul;
+  const at = (i: number): number | undefined => (i < n ? line[i] : undefined);
+  const args: Buffer[] = [];
   let i = 0;
-  const n = line.length;
-  const isSpace = (c: string | undefined) =>
-    c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\v' || c === '\f';
 
   for (;;) {
-    while (i < n && isSpace(line[i])) i++;
+    while (i < n && isCSpace(line[i])) i++;
     if (i >= n) return args;
 
-    let current = '';
+    const current: number[] = [];
     let inDouble = false;
     let inSingle = false;
-    let done = false;
-    while (!done) {
-      const c = line[i];
+    for (let done = false; !done; ) {
+      const c = at(i);
       if (inDouble) {
         if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2]) && isHex(line[i + 3])) {
-          current += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+        const high = hexValue(at(i + 2));
+        const low = hexValue(at(i + 3));
+        if (c === BACKSLASH && at(i + 1) === LOWER_X && high >= 0 && low >= 0) {
+          current.push(high * 16 + low);
           i += 3;
-        } else if (c === '\\' && line[i + 1] !== undefined) {
+        } else if (c === BACKSLASH && at(i + 1) !== undefined) {
           i++;
-          current += unescape(line[i]);
-        } else if (c === '"') {
-          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          const next = line[i]!;
+          current.push(ESCAPED[next] ?? next);
+        } else if (c === DOUBLE_QUOTE) {
+          if (i + 1 < n && !isCSpace(line[i + 1])) return null;
           done = true;
         } else {
-          current += c;
+          current.push(c);
         }
       } else if (inSingle) {
         if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === "'") {
+        if (c === BACKSLASH && at(i + 1) === SINGLE_QUOTE) {
           i++;
-          current += "'";
-        } else if (c === "'") {
-          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          current.push(SINGLE_QUOTE);
+        } else if (c === SINGLE_QUOTE) {
+          if (i + 1 < n && !isCSpace(line[i + 1])) return null;
           done = true;
         } else {
-          current += c;
+          current.push(c);
         }
-      } else if (c === undefined || isSpace(c)) {
+      } else if (c === undefined || endsBareWord(c)) {
         done = true;
-      } else if (c === '"') {
+      } else if (c === DOUBLE_QUOTE) {
         inDouble = true;
-      } else if (c === "'") {
+      } else if (c === SINGLE_QUOTE) {
         inSingle = true;
       } else {
-        current += c;
+        current.push(c);
       }
       if (i < n) i++;
     }
-    args.push(current);
+    args.push(Buffer.from(current));
   }
 }
 
-function isHex(c: string | undefined): boolean {
-  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+/** sdssplitargs on text: the line's bytes are split, and each argument decoded (see decodeBytes). */
+export function splitArgs(line: string): string[] | null {
+  return splitArgsBytes(encodeBytes(line))?.map(decodeBytes) ?? null;
 }
 
-function unescape(c: string): string {
-  switch (c) {
-    case 'n':
-      return '\n';
-    case 'r':
-      return '\r';
-    case 't':
-      return '\t';
-    case 'b':
-      return '\b';
-    case 'a':
-      return '\x07';
-    default:
-      return c;
-  }
-}
+const NAMED_ESCAPES: Record<number, string> = {
+  0x5c: '\\\\',
+  0x22: '\\"',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+  0x07: '\\a',
+  0x08: '\\b',
+};
 
-/** Redis's sdscatrepr: a double-quoted rendering of a value's UTF-8 bytes, non-printables escaped. */
-export function quoteRepr(value: string): string {
-  const named: Record<number, string> = { 0x5c: '\\\\', 0x22: '\\"', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x07: '\\a', 0x08: '\\b' };
+/** sdscatrepr on bytes: double-quoted, printable ASCII as it is, everything else escaped. */
+export function quoteReprBytes(bytes: Uint8Array): string {
   let out = '"';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if (named[byte] !== undefined) out += named[byte];
+  for (const byte of bytes) {
+    const named = NAMED_ESCAPES[byte];
+    if (named !== undefined) out += named;
     else if (byte < 0x20 || byte > 0x7e) out += `\\x${byte.toString(16).padStart(2, '0')}`;
     else out += String.fromCharCode(byte);
   }
   return `${out}"`;
+}
+
+/** sdscatrepr of a value's bytes (see encodeBytes). */
+export function quoteRepr(value: string): string {
+  return quoteReprBytes(encodeBytes(value));
+}
+
+// ---------------------------------------------------------------- bytes <-> text
+
+/*
+ * Redis values are bytes; ours are strings. Valid UTF-8 decodes as usual. A byte
+ * that is not part of valid UTF-8 (always 0x80-0xFF) becomes the lone surrogate
+ * U+DC80-U+DCFF, which no valid UTF-8 decodes to, and encodes back to that byte
+ * (Python's "surrogateescape"). A Latin-1 fallback was the other choice, but it is
+ * ambiguous: it would turn byte 0xE9 into "é", which encodes back as C3 A9.
+ */
+
+const ESCAPE_BASE = 0xdc00;
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes to text, exactly reversible by encodeBytes. */
+export function decodeBytes(bytes: Uint8Array): string {
+  try {
+    return fatalDecoder.decode(bytes);
+  } catch {
+    return decodeWithEscapes(bytes);
+  }
+}
+
+function decodeWithEscapes(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const length = validSequenceLength(bytes, i);
+    if (length === 0) {
+      out += String.fromCharCode(ESCAPE_BASE + bytes[i]!);
+      i++;
+    } else {
+      out += fatalDecoder.decode(bytes.subarray(i, i + length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+/** The length of the well-formed UTF-8 sequence starting at `i` (Unicode table 3-7), or 0. */
+function validSequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i]!;
+  if (b0 < 0x80) return 1;
+  const inRange = (k: number, lo: number, hi: number) => i + k < bytes.length && bytes[i + k]! >= lo && bytes[i + k]! <= hi;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return inRange(1, 0x80, 0xbf) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
+    const hi = b0 === 0xed ? 0x9f : 0xbf;
+    return inRange(1, lo, hi) && inRange(2, 0x80, 0xbf) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const lo = b0 === 0xf0 ? 0x90 : 0x80;
+    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
+    return inRange(1, lo, hi) && inRange(2, 0x80, 0xbf) && inRange(3, 0x80, 0xbf) ? 4 : 0;
+  }
+  return 0;
+}
+
+const MAY_HOLD_ESCAPES = /[\udc80-\udcff]/;
+
+/** Text to bytes: UTF-8, except that the escapes made by decodeBytes become their original bytes. */
+export function encodeBytes(text: string): Buffer {
+  if (!MAY_HOLD_ESCAPES.test(text)) return Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xdc80 || unit > 0xdcff) continue;
+    const previous = i > 0 ? text.charCodeAt(i - 1) : 0;
+    // The low half of a surrogate pair is a character, not an escape.
+    if (previous >= 0xd800 && previous <= 0xdbff) continue;
+    parts.push(Buffer.from(text.slice(start, i), 'utf8'), Buffer.from([unit - ESCAPE_BASE]));
+    start = i + 1;
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'));
+  return Buffer.concat(parts);
 }

@@ -1,4 +1,5 @@
 import type { SentinelEvent } from './events.js';
+import type { ScriptAction } from './scripts.js';
 
 export type ConnKind = 'cc' | 'pc';
 
@@ -24,4 +25,7 @@ export type Action =
   | { kind: 'send'; link: number; conn: ConnKind; generation: number; args: string[]; tag: ReplyTag }
   | { kind: 'close'; link: number; conn: ConnKind; generation: number }
   | { kind: 'event'; event: SentinelEvent }
-  | { kind: 'log'; level: SentinelEvent['level']; message: string };
+  | { kind: 'log'; level: SentinelEvent['level']; message: string }
+  | ScriptAction
+  /** SENTINEL SIMULATE-FAILURE: exit at once with status 99. */
+  | { kind: 'crash' };

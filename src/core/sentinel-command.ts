@@ -15,6 +15,7 @@ import {
 } from '../resp/reply.js';
 import { announced, makeAddress } from './address.js';
 import { describeFields } from './describe.js';
+import { userFailover } from './failover.js';
 import { globMatch } from './glob.js';
 import type { MasterInstance } from './instance.js';
 import { parseStrictInt } from './numbers.js';
@@ -32,11 +33,49 @@ const FLUSH_FAILED = 'Failed to save config file. Check server logs.';
 
 type Handler = (core: SentinelCore, args: string[], env: CommandEnvironment) => Reply;
 
-/** SENTINEL <subcommand>: `argv` starts at the subcommand; arity was checked by the server. */
+/**
+ * SENTINEL <subcommand>: `argv` starts at the subcommand. The server has already
+ * looked the subcommand up and checked its arity; both are checked again here, with
+ * the same replies, so that no handler ever sees a missing argument.
+ */
 export function sentinelCommand(core: SentinelCore, argv: string[], env: CommandEnvironment): Reply {
-  const handler = HANDLERS[argv[0].toLowerCase()];
-  if (!handler) return err(`unknown subcommand '${argv[0].slice(0, 128)}'. Try SENTINEL HELP.`);
+  if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
+  const sub = lowerAscii(argv[0]);
+  const entry = Object.hasOwn(HANDLERS, sub) ? HANDLERS[sub] : undefined;
+  if (!entry) return err(`unknown subcommand '${firstBytes(argv[0], 128)}'. Try SENTINEL HELP.`);
+  const [arity, handler] = entry;
+  // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
+  const argc = argv.length + 1;
+  if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
   return handler(core, argv.slice(1), env);
+}
+
+/** C's strcasecmp folds ASCII only: `\u212A` (Kelvin sign) must not become `k`. */
+function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */
+function firstBytes(text: string, n: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= n ? text : bytes.subarray(0, n).toString('utf8');
+}
+
+/** string2ll: the whole text is a canonical signed 64-bit integer, kept exact. */
+function parseInt64(text: string): bigint | null {
+  if (!/^(0|-?[1-9]\d*)$/.test(text)) return null;
+  const v = BigInt(text);
+  return v >= -(2n ** 63n) && v < 2n ** 63n ? v : null;
+}
+
+/** Redis keeps a quorum in an `unsigned int`: the value wraps modulo 2^32. */
+function asQuorum(v: bigint): number {
+  return Number(BigInt.asUintN(32, v));
+}
+
+/** Redis keeps parallel-syncs in an `int`: the value wraps to 32 bits, sign included. */
+function asInt32(v: bigint): number {
+  return Number(BigInt.asIntN(32, v));
 }
 
 function withMaster(core: SentinelCore, name: string, answer: (m: MasterInstance) => Reply): Reply {
@@ -52,132 +91,214 @@ function flushAndReply(core: SentinelCore): Reply {
   return core.flushConfig() === null ? ok : err(FLUSH_FAILED);
 }
 
-const HANDLERS: Record<string, Handler> = {
-  masters: (core) => array([...core.masters.values()].map((m) => describe(core, m))),
+/** Subcommand -> [arity as in the command table (§11.1), handler]. */
+const HANDLERS: Record<string, [number, Handler]> = {
+  masters: [2, (core) => array([...core.masters.values()].map((m) => describe(core, m)))],
 
-  master: (core, [name]) => withMaster(core, name, (m) => describe(core, m)),
+  master: [3, (core, [name]) => withMaster(core, name, (m) => describe(core, m))],
 
-  replicas: (core, [name]) => replicasReply(core, name),
-  slaves: (core, [name]) => replicasReply(core, name),
+  replicas: [3, (core, [name]) => replicasReply(core, name)],
+  slaves: [3, (core, [name]) => replicasReply(core, name)],
 
-  sentinels: (core, [name]) =>
-    withMaster(core, name, (m) => array([...m.sentinels.values()].map((s) => describe(core, s)))),
+  sentinels: [
+    3,
+    (core, [name]) => withMaster(core, name, (m) => array([...m.sentinels.values()].map((s) => describe(core, s)))),
+  ],
 
-  'get-master-addr-by-name': (core, [name]) => {
-    const m = core.masters.get(name);
-    if (!m) return nullArray;
-    const addr = core.currentMasterAddress(m);
-    return bulkArray([announced(addr, core.announceHostnames), String(addr.port)]);
-  },
-
-  myid: (core) => bulk(core.myid),
-
-  'is-master-down-by-addr': (core, [ip, portText, epochText, runid]) => {
-    const port = parseStrictInt(portText);
-    const epoch = parseStrictInt(epochText);
-    if (port === null || epoch === null) return err('value is not an integer or out of range');
-    const answer = core.isMasterDownByAddr(ip, port, epoch, runid);
-    return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(answer.epoch)]);
-  },
-
-  reset: (core, [pattern]) => {
-    let count = 0;
-    for (const m of [...core.masters.values()]) {
-      if (!globMatch(pattern, m.name)) continue;
-      core.resetMaster(m, { keepSentinels: false, announce: true });
-      count++;
-    }
-    return integer(count);
-  },
-
-  ckquorum: (core, [name]) => withMaster(core, name, (m) => ckquorum(m)),
-
-  flushconfig: (core) => flushAndReply(core),
-
-  monitor: (core, [name, host, portText, quorumText]) => {
-    const quorum = parseStrictInt(quorumText);
-    if (quorum === null) return err('Invalid quorum');
-    const port = parseStrictInt(portText);
-    if (port === null) return err('Invalid port');
-    if (quorum <= 0) return err('Quorum must be 1 or greater.');
-    if (!core.isAcceptableHost(host)) return err('Invalid IP address or hostname specified');
-    if (core.masters.has(name)) return err('Duplicate master name.');
-    const addr = makeAddress(host, port, core.resolveHostnames, (h) => core.resolveHost(h));
-    if (typeof addr === 'string') return err(addr);
-    const m = core.createMaster(name, addr, quorum);
-    const reply = flushAndReply(core);
-    core.emit('warning', '+monitor', m, `quorum ${m.quorum}`);
-    return reply;
-  },
-
-  remove: (core, [name]) =>
-    withMaster(core, name, (m) => {
-      core.emit('warning', '-monitor', m);
-      core.removeMaster(m);
-      return flushAndReply(core);
-    }),
-
-  set: (core, [name, ...options], env) => setCommand(core, name, options, env),
-
-  'info-cache': (core, names) => {
-    const now = core.now();
-    const seen = new Set<string>();
-    const out: Reply[] = [];
-    for (const name of names) {
+  'get-master-addr-by-name': [
+    3,
+    (core, [name]) => {
       const m = core.masters.get(name);
-      if (!m || seen.has(name)) continue;
-      seen.add(name);
-      const age = (refresh: number) => integer(m.infoRefresh ? now - refresh : 0);
-      const entries: Reply[] = [array([age(m.infoRefresh), m.info === null ? nullBulk : bulk(m.info)])];
-      for (const r of m.replicas.values()) entries.push(array([age(r.infoRefresh), r.info === null ? nullBulk : bulk(r.info)]));
-      out.push(bulk(m.name), array(entries));
-    }
-    return array(out);
-  },
+      if (!m) return nullArray;
+      const addr = core.currentMasterAddress(m);
+      return bulkArray([announced(addr, core.announceHostnames), String(addr.port)]);
+    },
+  ],
 
-  'pending-scripts': () => array([]),
+  myid: [2, (core) => bulk(core.myid)],
 
-  config: (core, args) => {
-    const sub = args[0].toLowerCase();
-    if (sub === 'set' && args.length === 3) return configSet(core, args[1], args[2]);
-    if (sub === 'get' && args.length === 2) return configGet(core, args[1]);
-    return err('Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.');
-  },
+  'is-master-down-by-addr': [
+    6,
+    (core, [ip, portText, epochText, runid]) => isMasterDownByAddr(core, ip, portText, epochText, runid),
+  ],
 
-  debug: (core, args) => {
-    if (args.length === 0) {
-      return bulkMap(DEBUG_PARAMETERS.map(([name, key]) => [name.toUpperCase(), core.timings[key]]));
-    }
-    for (let j = 0; j < args.length; j++) {
-      const option = args[j];
-      const param = DEBUG_PARAMETERS.find(([name]) => name === option.toLowerCase());
-      if (!param || j + 1 >= args.length) return err(`Unknown option or number of arguments for SENTINEL DEBUG '${option}'`);
-      const value = parseStrictInt(args[++j]);
-      if (value === null || value <= 0) return err(`Invalid argument '${args[j]}' for SENTINEL DEBUG '${option}'`);
-      core.timings[param[1]] = value;
-    }
-    return ok;
-  },
-
-  'simulate-failure': (core, flags) => {
-    core.simFailureFlags = 0;
-    for (const flag of flags) {
-      const f = flag.toLowerCase();
-      if (f === 'crash-after-election') {
-        core.simFailureFlags |= 1;
-        core.log('warning', 'Failure simulation: this Sentinel will crash after being successfully elected as failover leader');
-      } else if (f === 'crash-after-promotion') {
-        core.simFailureFlags |= 2;
-        core.log('warning', 'Failure simulation: this Sentinel will crash after promoting the selected replica to master');
-      } else if (f === 'help') {
-        return bulkArray(['crash-after-election', 'crash-after-promotion']);
-      } else {
-        return err('Unknown failure simulation specified');
+  reset: [
+    3,
+    (core, [pattern]) => {
+      let count = 0;
+      for (const m of [...core.masters.values()]) {
+        if (!globMatch(pattern, m.name)) continue;
+        core.resetMaster(m, { keepSentinels: false, announce: true });
+        count++;
       }
-    }
-    return ok;
-  },
+      return integer(count);
+    },
+  ],
+
+  ckquorum: [3, (core, [name]) => withMaster(core, name, (m) => ckquorum(m))],
+
+  flushconfig: [2, (core) => flushAndReply(core)],
+
+  monitor: [6, (core, [name, host, portText, quorumText]) => monitor(core, name, host, portText, quorumText)],
+
+  remove: [
+    3,
+    (core, [name]) =>
+      withMaster(core, name, (m) => {
+        core.emit('warning', '-monitor', m);
+        core.removeMaster(m);
+        return flushAndReply(core);
+      }),
+  ],
+
+  set: [-5, (core, [name, ...options], env) => setCommand(core, name, options, env)],
+
+  'info-cache': [-3, (core, names) => infoCache(core, names)],
+
+  'pending-scripts': [2, (core) => pendingScripts(core)],
+
+  failover: [
+    3,
+    (core, [name]) =>
+      withMaster(core, name, (m) => {
+        const refused = userFailover(core, m);
+        return refused === null ? ok : error(refused);
+      }),
+  ],
+
+  config: [
+    -3,
+    (core, args) => {
+      const sub = lowerAscii(args[0]);
+      if (sub === 'set' && args.length === 3) return configSet(core, args[1], args[2]);
+      if (sub === 'get' && args.length === 2) return configGet(core, args[1]);
+      return err('Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.');
+    },
+  ],
+
+  debug: [-2, (core, args) => debug(core, args)],
+
+  'simulate-failure': [-3, (core, flags) => simulateFailure(core, flags)],
 };
+
+function pendingScripts(core: SentinelCore): Reply {
+  const now = core.now();
+  return array(
+    core.scripts.jobs.map((job) =>
+      map([
+        [bulk('argv'), bulkArray(job.argv)],
+        [bulk('flags'), bulk(job.running ? 'running' : 'scheduled')],
+        [bulk('pid'), bulk(String(job.pid))],
+        job.running
+          ? [bulk('run-time'), bulk(String(now - job.startTime))]
+          : [bulk('run-delay'), bulk(String(job.startTime === 0 ? 0 : Math.max(0, job.startTime - now)))],
+        [bulk('retry-num'), bulk(String(job.retryNum))],
+      ]),
+    ),
+  );
+}
+
+function isMasterDownByAddr(
+  core: SentinelCore,
+  ip: string,
+  portText: string,
+  epochText: string,
+  runid: string,
+): Reply {
+  const port = parseStrictInt(portText);
+  const epoch = parseStrictInt(epochText);
+  if (port === null || epoch === null) return err('value is not an integer or out of range');
+  const answer = core.isMasterDownByAddr(ip, port, epoch, runid);
+  return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(answer.epoch)]);
+}
+
+function monitor(core: SentinelCore, name: string, host: string, portText: string, quorumText: string): Reply {
+  const quorum = parseInt64(quorumText);
+  if (quorum === null) return err('Invalid quorum');
+  const port = parseStrictInt(portText);
+  if (port === null) return err('Invalid port');
+  // Checked on the 64-bit value; only then does it wrap into the stored 32 bits.
+  if (quorum <= 0n) return err('Quorum must be 1 or greater.');
+  if (!core.isAcceptableHost(host)) return err('Invalid IP address or hostname specified');
+  if (core.masters.has(name)) return err('Duplicate master name.');
+  const addr = makeAddress(host, port, core.resolveHostnames, (h) => core.resolveHost(h));
+  if (typeof addr === 'string') return err(addr);
+  const m = core.createMaster(name, addr, asQuorum(quorum));
+  const reply = flushAndReply(core);
+  core.emit('warning', '+monitor', m, `quorum ${m.quorum}`);
+  return reply;
+}
+
+/**
+ * Names in the order given, each once; unknown names are skipped. (Redis answers in
+ * the hash order of its own dictionary, which no client can rely on.)
+ */
+function infoCache(core: SentinelCore, names: string[]): Reply {
+  const now = core.now();
+  const seen = new Set<string>();
+  const out: Reply[] = [];
+  for (const name of names) {
+    const m = core.masters.get(name);
+    if (!m || seen.has(name)) continue;
+    seen.add(name);
+    // Redis reports every age as 0 while the master itself has never answered INFO.
+    const age = (refresh: number) => integer(m.infoRefresh ? now - refresh : 0);
+    const info = (text: string | null) => (text === null ? nullBulk : bulk(text));
+    const entries: Reply[] = [array([age(m.infoRefresh), info(m.info)])];
+    for (const r of m.replicas.values()) entries.push(array([age(r.infoRefresh), info(r.info)]));
+    out.push(bulk(m.name), array(entries));
+  }
+  return array(out);
+}
+
+/** Applies `<param> <value>` pairs one by one: an error leaves the earlier ones applied. */
+function debug(core: SentinelCore, args: string[]): Reply {
+  if (args.length === 0) {
+    return bulkMap(DEBUG_PARAMETERS.map(([name, key]) => [name.toUpperCase(), core.timings[key]]));
+  }
+  for (let j = 0; j < args.length; j++) {
+    const option = args[j];
+    const param = DEBUG_PARAMETERS.find(([name]) => name === lowerAscii(option));
+    if (!param || j + 1 >= args.length) {
+      return err(`Unknown option or number of arguments for SENTINEL DEBUG '${option}'`);
+    }
+    const value = parseStrictInt(args[++j]);
+    if (value === null || value <= 0) return err(`Invalid argument '${args[j]}' for SENTINEL DEBUG '${option}'`);
+    core.timings[param[1]] = value;
+  }
+  return ok;
+}
+
+const SIMULATED_FAILURES: ReadonlyArray<[string, number, string]> = [
+  [
+    'crash-after-election',
+    1,
+    'Failure simulation: this Sentinel will crash after being successfully elected as failover leader',
+  ],
+  [
+    'crash-after-promotion',
+    2,
+    'Failure simulation: this Sentinel will crash after promoting the selected replica to master',
+  ],
+];
+
+/** The flags start from none; `help` answers at once, keeping the flags set before it. */
+function simulateFailure(core: SentinelCore, flags: string[]): Reply {
+  core.simFailureFlags = 0;
+  for (const flag of flags) {
+    const f = lowerAscii(flag);
+    const known = SIMULATED_FAILURES.find(([name]) => name === f);
+    if (known) {
+      core.simFailureFlags |= known[1];
+      core.log('warning', known[2]);
+    } else if (f === 'help') {
+      return bulkArray(SIMULATED_FAILURES.map(([name]) => name));
+    } else {
+      return err('Unknown failure simulation specified');
+    }
+  }
+  return ok;
+}
 
 function ckquorum(m: MasterInstance): Reply {
   const voters = m.sentinels.size + 1;
@@ -194,131 +315,153 @@ function ckquorum(m: MasterInstance): Reply {
   return error(`NOQUORUM ${usable} usable Sentinels. ${reasons.join('. ')}`);
 }
 
+/** Replicas that asked not to be announced (`replica-announced no`) are left out; num-slaves still counts them. */
 function replicasReply(core: SentinelCore, name: string): Reply {
   return withMaster(core, name, (m) =>
     array([...m.replicas.values()].filter((r) => r.replicaAnnounced).map((r) => describe(core, r))),
   );
 }
 
+const SCRIPTS_DENIED =
+  'Reconfiguration of scripts path is denied for security reasons. ' +
+  'Check the deny-scripts-reconfig configuration directive in your Sentinel configuration';
+
+/** How many values each SENTINEL SET option takes. */
+const SET_OPTIONS: ReadonlyMap<string, number> = new Map([
+  ['down-after-milliseconds', 1],
+  ['failover-timeout', 1],
+  ['parallel-syncs', 1],
+  ['quorum', 1],
+  ['master-reboot-down-after-period', 1],
+  ['notification-script', 1],
+  ['client-reconfig-script', 1],
+  ['auth-pass', 1],
+  ['auth-user', 1],
+  ['rename-command', 2],
+]);
+
+/**
+ * SENTINEL SET: options apply left to right, each with its `+set` event. The first
+ * error stops the rest; what was already applied stays, and is flushed, but the
+ * reply is the error whatever the flush gives.
+ */
 function setCommand(core: SentinelCore, name: string, options: string[], env: CommandEnvironment): Reply {
   const m = core.masters.get(name);
   if (!m) return err(NO_SUCH_MASTER);
   let changes = 0;
-  const fail = (reply: Reply): Reply => {
-    if (changes > 0) core.flushConfig();
-    return reply;
-  };
-  for (let j = 0; j < options.length; j++) {
+  for (let j = 0; j < options.length; ) {
     const option = options[j];
-    const opt = option.toLowerCase();
-    const more = options.length - 1 - j;
-    const start = j;
-    const invalid = (value: string) => fail(err(`Invalid argument '${value}' for SENTINEL SET '${option}'`));
-    const positive = (min: number): number | null => {
-      const v = parseStrictInt(options[j]);
-      return v === null || v < min ? null : v;
-    };
-    let redact = false;
-
-    if (more < 1 || !SET_OPTIONS.has(opt) || (opt === 'rename-command' && more < 2)) {
-      return fail(err(`Unknown option or number of arguments for SENTINEL SET '${option}'`));
+    const wanted = SET_OPTIONS.get(lowerAscii(option));
+    if (wanted === undefined || options.length - 1 - j < wanted) {
+      return failAfter(core, changes, err(`Unknown option or number of arguments for SENTINEL SET '${option}'`));
     }
-    j++;
-    const value = options[j];
-    switch (opt) {
-      case 'down-after-milliseconds': {
-        const v = positive(1);
-        if (v === null) return invalid(value);
-        m.downAfterMs = v;
-        for (const r of m.replicas.values()) r.downAfterMs = v;
-        for (const s of m.sentinels.values()) s.downAfterMs = v;
-        break;
-      }
-      case 'failover-timeout': {
-        const v = positive(1);
-        if (v === null) return invalid(value);
-        m.failoverTimeoutMs = v;
-        break;
-      }
-      case 'parallel-syncs': {
-        const v = positive(1);
-        if (v === null) return invalid(value);
-        m.parallelSyncs = v;
-        break;
-      }
-      case 'quorum': {
-        const v = positive(1);
-        if (v === null) return invalid(value);
-        m.quorum = v;
-        break;
-      }
-      case 'master-reboot-down-after-period': {
-        const v = positive(0);
-        if (v === null) return invalid(value);
-        m.masterRebootDownAfterPeriodMs = v;
-        break;
-      }
-      case 'notification-script':
-      case 'client-reconfig-script': {
-        if (core.denyScriptsReconfig) {
-          return fail(
-            err(
-              'Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration',
-            ),
-          );
-        }
-        if (value !== '' && !env.isExecutable(value)) {
-          return fail(
-            err(
-              opt === 'notification-script'
-                ? 'Notification script seems non existing or non executable'
-                : 'Client reconfiguration script seems non existing or non executable',
-            ),
-          );
-        }
-        if (opt === 'notification-script') m.notificationScript = value === '' ? null : value;
-        else m.clientReconfigScript = value === '' ? null : value;
-        break;
-      }
-      case 'auth-pass':
-      case 'auth-user': {
-        if (opt === 'auth-pass') {
-          m.authPass = value === '' ? null : value;
-          redact = true;
-        } else {
-          m.authUser = value === '' ? null : value;
-        }
-        core.dropConnections(m);
-        for (const r of m.replicas.values()) core.dropConnections(r);
-        break;
-      }
-      case 'rename-command': {
-        const renamed = options[++j];
-        if (value === '' || renamed === '') return invalid(value === '' ? value : renamed);
-        m.renamedCommands.delete(value.toLowerCase());
-        if (value.toLowerCase() !== renamed.toLowerCase()) m.renamedCommands.set(value.toLowerCase(), [value, renamed]);
-        break;
-      }
-    }
+    const values = options.slice(j + 1, j + 1 + wanted);
+    const outcome = applySetOption(core, m, option, values, env);
+    if (!outcome.applied) return failAfter(core, changes, outcome.reply);
     changes++;
-    const shown = options.slice(start + 1, j + 1).map((v) => (redact ? '******' : v));
+    const shown = outcome.redact ? ['******'] : values;
     core.emit('warning', '+set', m, `${option} ${shown.join(' ')}`);
+    j += 1 + wanted;
   }
   return flushAndReply(core);
 }
 
-const SET_OPTIONS = new Set([
-  'down-after-milliseconds',
-  'failover-timeout',
-  'parallel-syncs',
-  'quorum',
-  'master-reboot-down-after-period',
-  'notification-script',
-  'client-reconfig-script',
-  'auth-pass',
-  'auth-user',
-  'rename-command',
-]);
+function failAfter(core: SentinelCore, changes: number, reply: Reply): Reply {
+  if (changes > 0) core.flushConfig();
+  return reply;
+}
+
+type SetOutcome = { applied: true; redact: boolean } | { applied: false; reply: Reply };
+
+/** One option of SENTINEL SET, `option` as typed, with its values (two for rename-command). */
+function applySetOption(
+  core: SentinelCore,
+  m: MasterInstance,
+  option: string,
+  values: string[],
+  env: CommandEnvironment,
+): SetOutcome {
+  const [value] = values;
+  const refuse = (message: string): SetOutcome => ({ applied: false, reply: err(message) });
+  const invalid = (bad = value) => refuse(`Invalid argument '${bad}' for SENTINEL SET '${option}'`);
+  const applied: SetOutcome = { applied: true, redact: false };
+  // A strict 64-bit integer no smaller than `min`.
+  const number = (min: bigint): bigint | null => {
+    const v = parseInt64(value);
+    return v === null || v < min ? null : v;
+  };
+
+  const opt = lowerAscii(option);
+  switch (opt) {
+    case 'down-after-milliseconds': {
+      const v = number(1n);
+      if (v === null) return invalid();
+      m.downAfterMs = Number(v);
+      for (const r of m.replicas.values()) r.downAfterMs = m.downAfterMs;
+      for (const s of m.sentinels.values()) s.downAfterMs = m.downAfterMs;
+      return applied;
+    }
+    case 'failover-timeout': {
+      const v = number(1n);
+      if (v === null) return invalid();
+      m.failoverTimeoutMs = Number(v);
+      return applied;
+    }
+    case 'parallel-syncs': {
+      const v = number(1n);
+      if (v === null) return invalid();
+      m.parallelSyncs = asInt32(v);
+      return applied;
+    }
+    case 'quorum': {
+      const v = number(1n);
+      if (v === null) return invalid();
+      m.quorum = asQuorum(v);
+      return applied;
+    }
+    case 'master-reboot-down-after-period': {
+      const v = number(0n);
+      if (v === null) return invalid();
+      m.masterRebootDownAfterPeriodMs = Number(v);
+      return applied;
+    }
+    case 'notification-script':
+    case 'client-reconfig-script': {
+      if (core.denyScriptsReconfig) return refuse(SCRIPTS_DENIED);
+      if (value !== '' && !env.isExecutable(value)) {
+        return refuse(
+          opt === 'notification-script'
+            ? 'Notification script seems non existing or non executable'
+            : 'Client reconfiguration script seems non existing or non executable',
+        );
+      }
+      if (opt === 'notification-script') m.notificationScript = value === '' ? null : value;
+      else m.clientReconfigScript = value === '' ? null : value;
+      return applied;
+    }
+    case 'auth-pass':
+    case 'auth-user': {
+      if (opt === 'auth-pass') m.authPass = value === '' ? null : value;
+      else m.authUser = value === '' ? null : value;
+      // New credentials take effect on fresh connections.
+      core.dropConnections(m);
+      for (const r of m.replicas.values()) core.dropConnections(r);
+      return { applied: true, redact: opt === 'auth-pass' };
+    }
+    case 'rename-command': {
+      const [from, to] = values;
+      if (from === '') return invalid(from);
+      if (to === '') return invalid(to);
+      const key = lowerAscii(from);
+      m.renamedCommands.delete(key);
+      // Renaming a command to itself (in any case) only removes the mapping.
+      if (key !== lowerAscii(to)) m.renamedCommands.set(key, [from, to]);
+      return applied;
+    }
+    default:
+      return refuse(`Unknown option or number of arguments for SENTINEL SET '${option}'`);
+  }
+}
 
 const CONFIG_PARAMETERS = [
   'resolve-hostnames',
@@ -330,9 +473,9 @@ const CONFIG_PARAMETERS = [
 ] as const;
 
 function configSet(core: SentinelCore, param: string, value: string): Reply {
-  const p = param.toLowerCase();
+  const p = lowerAscii(param);
   const badValue = () => err(`Invalid value '${value}' to SENTINEL CONFIG SET '${param}'`);
-  const yesno = (v: string) => (v.toLowerCase() === 'yes' ? true : v.toLowerCase() === 'no' ? false : null);
+  const yesno = (v: string) => (lowerAscii(v) === 'yes' ? true : lowerAscii(v) === 'no' ? false : null);
   let dropPeerLinks = false;
   switch (p) {
     case 'resolve-hostnames':
@@ -344,6 +487,7 @@ function configSet(core: SentinelCore, param: string, value: string): Reply {
       break;
     }
     case 'announce-ip':
+      // An empty value stays set (and is written to the config as "").
       core.announceIp = value;
       break;
     case 'announce-port': {
@@ -364,10 +508,12 @@ function configSet(core: SentinelCore, param: string, value: string): Reply {
       return err(`Invalid argument '${param}' to SENTINEL CONFIG SET`);
   }
   const reply = flushAndReply(core);
+  // Peers are reconnected with the new credentials only after the reply is decided.
   if (dropPeerLinks) core.dropAllSentinelLinks();
   return reply;
 }
 
+/** The pattern is matched without case against the parameter names, always in this order. */
 function configGet(core: SentinelCore, pattern: string): Reply {
   const values: Record<(typeof CONFIG_PARAMETERS)[number], string> = {
     'resolve-hostnames': core.resolveHostnames ? 'yes' : 'no',

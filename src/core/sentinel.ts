@@ -17,6 +17,15 @@ import {
 import { FAST_INFO_PERIOD, HELLO_CHANNEL, MAX_PENDING_COMMANDS, REDIS_TIMINGS, RUN_ID_SIZE, type Timings } from './timing.js';
 import type { SentinelConfig } from '../config/model.js';
 import { toConfig } from './snapshot.js';
+import {
+  actOnReplicaInfo,
+  followNewerConfig,
+  runFailoverStateMachine,
+  startFailoverIfNeeded,
+  switchToPromoted,
+} from './failover.js';
+import { ScriptQueue } from './scripts.js';
+import { MAX_DESYNC_MS } from './timing.js';
 
 export interface CoreOptions {
   config: SentinelConfig;
@@ -55,6 +64,9 @@ export class SentinelCore {
   tiltStartTime = 0;
   simFailureFlags = 0;
   hz = 10;
+  readonly scripts = new ScriptQueue();
+  /** The random extra wait before a failover may start, and after voting for a peer. */
+  maxDesyncMs = MAX_DESYNC_MS;
 
   private previousTime: number;
   private outbox: Action[] = [];
@@ -104,7 +116,33 @@ export class SentinelCore {
   }
 
   emit(level: LogLevel, type: string, ri: Instance | null, text = '', withInstance = true): void {
-    this.outbox.push({ kind: 'event', event: makeEvent(level, type, ri, text, this.announceHostnames, withInstance) });
+    const event = makeEvent(level, type, ri, text, this.announceHostnames, withInstance);
+    this.outbox.push({ kind: 'event', event });
+    const script = ri ? this.masterOf(ri).notificationScript : null;
+    if (level === 'warning' && script) this.scripts.add([script, type, event.message]);
+  }
+
+  queueClientReconfig(m: MasterInstance, role: 'leader' | 'observer', from: Address, to: Address): void {
+    if (!m.clientReconfigScript) return;
+    const show = (a: Address) => [announced(a, this.announceHostnames), String(a.port)];
+    this.scripts.add([m.clientReconfigScript, m.name, role, 'start', ...show(from), ...show(to)]);
+  }
+
+  randomInt(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+
+  crash(): void {
+    this.log('warning', 'Sentinel CRASH because of SENTINEL simulate-failure');
+    this.outbox.push({ kind: 'crash' });
+  }
+
+  /** Publishes our hello to everything around a master on the next tick. */
+  forceHelloUpdate(m: MasterInstance): void {
+    const step = this.timings.publishPeriod + 1;
+    for (const ri of [m, ...m.replicas.values(), ...m.sentinels.values()]) {
+      if (ri.lastPubTime >= step) ri.lastPubTime -= step;
+    }
   }
 
   log(level: LogLevel, message: string): void {
@@ -522,6 +560,7 @@ export class SentinelCore {
       if (role === 'slave' && ri.kind === 'slave') ri.slaveConfChangeTime = now;
       this.emit('verbose', ri.kind === role ? '+role-change' : '-role-change', ri, `new reported role is ${role === 'master' ? 'master' : 'slave'}`);
     }
+    if (!this.tilt && ri.kind === 'slave') actOnReplicaInfo(this, ri);
   }
 
   private readReplicationFields(ri: ReplicaInstance, info: ReturnType<typeof parseInfo>, now: number): void {
@@ -631,12 +670,8 @@ export class SentinelCore {
     if (si) si.lastHelloTime = now;
   }
 
-  /** Overridden by the failover module; monitoring alone has nothing to switch. */
-  protected onNewerConfigFromHello(master: MasterInstance, from: SentinelInstance, ip: string, port: number): void {
-    void master;
-    void from;
-    void ip;
-    void port;
+  private onNewerConfigFromHello(master: MasterInstance, from: SentinelInstance, ip: string, port: number): void {
+    followNewerConfig(this, master, from, ip, port);
   }
 
   private removeMatchingSentinels(master: MasterInstance, runid: string): number {
@@ -675,16 +710,36 @@ export class SentinelCore {
 
   tick(): void {
     this.checkTilt();
+    let switching: MasterInstance | null = null;
     for (const m of this.masters.values()) {
       this.handleInstance(m);
       for (const r of m.replicas.values()) this.handleInstance(r);
       for (const s of m.sentinels.values()) this.handleInstance(s);
+      if (m.failoverState === 'update_config') switching = m;
     }
-    this.afterMastersLoop();
+    if (switching) switchToPromoted(this, switching);
+    this.outbox.push(...this.scripts.startPending(this.clock()));
+    const { actions, reports } = this.scripts.killTimedOut(this.clock(), this.timings);
+    for (const r of reports) this.emit(r.level, r.type, null, r.message);
+    this.outbox.push(...actions);
   }
 
-  /** Overridden by the failover module (switch to the promoted replica, scripts). */
-  protected afterMastersLoop(): void {}
+  onScriptStarted(job: number, pid: number): void {
+    const r = this.scripts.started(job, pid);
+    if (r) this.emit(r.level, r.type, null, r.message);
+  }
+
+  onScriptSpawnFailed(job: number): void {
+    const r = this.scripts.forkFailed(job);
+    if (r) this.emit(r.level, r.type, null, r.message);
+  }
+
+  onScriptExited(pid: number, exitCode: number, signal: number): void {
+    for (const r of this.scripts.exited(pid, exitCode, signal, this.clock(), this.timings)) {
+      if (r.type === '') this.log(r.level, r.message);
+      else this.emit(r.level, r.type, null, r.message);
+    }
+  }
 
   private checkTilt(): void {
     const now = this.clock();
@@ -710,9 +765,10 @@ export class SentinelCore {
     if (ri.kind === 'master') this.handleMasterActing(ri);
   }
 
-  /** ODOWN, failover and vote requests for a master; the failover module extends it. */
-  protected handleMasterActing(m: MasterInstance): void {
+  private handleMasterActing(m: MasterInstance): void {
     this.checkObjectivelyDown(m);
+    if (startFailoverIfNeeded(this, m)) this.askMasterStateToOtherSentinels(m, true);
+    runFailoverStateMachine(this, m);
     this.askMasterStateToOtherSentinels(m, false);
   }
 
@@ -781,7 +837,7 @@ export class SentinelCore {
     }
   }
 
-  protected checkObjectivelyDown(m: MasterInstance): void {
+  private checkObjectivelyDown(m: MasterInstance): void {
     let votes = 0;
     let odown = false;
     if (m.flags.sdown) {
@@ -800,7 +856,7 @@ export class SentinelCore {
     }
   }
 
-  protected askMasterStateToOtherSentinels(m: MasterInstance, forced: boolean): void {
+  private askMasterStateToOtherSentinels(m: MasterInstance, forced: boolean): void {
     const now = this.clock();
     for (const s of m.sentinels.values()) {
       if (now - s.lastMasterDownReplyTime > 5 * this.timings.askPeriod) {
@@ -854,7 +910,7 @@ export class SentinelCore {
       this.flushConfig();
       this.emit('warning', '+vote-for-leader', m, `${m.leader} ${m.leaderEpoch}`, false);
       if (m.leader.toLowerCase() !== this.myid.toLowerCase()) {
-        m.failoverStartTime = this.clock() + Math.floor(this.random() * 1000);
+        m.failoverStartTime = this.clock() + this.randomInt(this.maxDesyncMs);
       }
     }
     return { leader: m.leader, epoch: m.leaderEpoch };

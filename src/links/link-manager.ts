@@ -1,4 +1,4 @@
-import Redis, { ReplyError } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Action, ConnKind, ObservedReply, ReplyTag } from '../core/actions.js';
 
 /** Where link events go: the core, followed by a drain of whatever it queued in response. */
@@ -60,6 +60,11 @@ export class LinkManager {
 
   private connect(link: number, conn: ConnKind, generation: number, host: string, port: number): void {
     this.close(link, conn, undefined);
+    if (host === '') {
+      // A name left unresolved at start-up: an empty host would make Node connect to localhost.
+      setImmediate(() => this.sink.closed(link, conn, generation, 'Name or service not known', true));
+      return;
+    }
     const client = new Redis({
       host,
       port,
@@ -116,7 +121,7 @@ export class LinkManager {
     pending.then(
       (value: unknown) => this.sink.reply(link, conn, generation, tag, observe(value)),
       (e: unknown) => {
-        if (e instanceof ReplyError) this.sink.reply(link, conn, generation, tag, { type: 'error', value: e.message });
+        if (e instanceof ReplyError) this.sink.reply(link, conn, generation, tag, { type: 'error', value: (e as Error).message });
       },
     );
   }

@@ -1,4 +1,4 @@
-import { splitArgs } from '../config/split-args.js';
+import { splitArgsBytes } from '../config/split-args.js';
 import { ByteQueue, parseStrictInteger } from './byte-queue.js';
 import type { Reply } from './reply.js';
 
@@ -121,12 +121,11 @@ export class RequestParser {
       return 'incomplete';
     }
     const end = newline > 0 && this.input.byteAt(newline - 1) === CR ? newline - 1 : newline;
-    // latin1 maps bytes to code points one to one, so arguments keep their exact bytes.
-    const line = this.input.text(0, end, 'latin1');
+    const line = this.input.copy(0, end);
     this.consume(newline + 1);
-    const args = splitArgs(line);
+    const args = splitArgsBytes(line);
     if (args === null) throw protocolError('unbalanced quotes in request');
-    return args.map((arg) => Buffer.from(arg, 'latin1'));
+    return args;
   }
 
   private parseMultibulk(state: Extract<State, { kind: 'multibulk' }>): Buffer[] | 'incomplete' {

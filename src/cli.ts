@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import yargs from 'yargs';
+import { argvToConfigText } from './config/argv.js';
+import { checkWritable } from './config/atomic-write.js';
+import { readConfigFile } from './config/config-files.js';
+import { decodeBytes, encodeBytes } from './config/split-args.js';
+import { assembleConfigText, ConfigError, ConfigOpenError, parseConfig, type LoadedConfig } from './config/load.js';
+import { Daemon, strerror } from './daemon.js';
+import { createLogger, type LogLevel } from './events/log.js';
+import { HostResolver, recordingResolver } from './links/resolver.js';
+
+export const VERSION = '0.1.0';
+const REDIS_VERSION = '7.0.15';
+
+/** Options of ours, taken out of argv before the rest is read the way redis-sentinel reads it. */
+interface Extensions {
+  logFormat: 'redis' | 'json';
+}
+
+function takeExtensions(args: string[]): { rest: string[]; ext: Extensions } {
+  const ext: Extensions = { logFormat: 'redis' };
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--log-format' && i + 1 < args.length) ext.logFormat = args[++i] === 'json' ? 'json' : 'redis';
+    else if (a.startsWith('--log-format=')) ext.logFormat = a.slice(13) === 'json' ? 'json' : 'redis';
+    else rest.push(a);
+  }
+  return { rest, ext };
+}
+
+function usage(): string {
+  return yargs()
+    .scriptName('sentinel')
+    .usage(
+      [
+        'Usage: sentinel /path/to/sentinel.conf [options]',
+        '       sentinel - (read config from stdin)',
+        '       sentinel -v or --version',
+        '       sentinel -h or --help',
+        '',
+        'Every "--name value ..." option is a config line, as with redis-sentinel:',
+        '  sentinel /etc/redis/sentinel.conf --port 26380 --loglevel debug',
+        '  sentinel sentinel.conf --sentinel announce-ip 10.0.0.5',
+      ].join('\n'),
+    )
+    .option('log-format', { choices: ['redis', 'json'], describe: 'log lines in Redis format (default) or JSON' })
+    .version(false)
+    .help(false)
+    .wrap(null)
+    .getHelp() as unknown as string;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '-v' || argv[0] === '--version') {
+    process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=ts-sentinel-${VERSION}\n`);
+    return;
+  }
+  if (argv[0] === '-h' || argv[0] === '--help') {
+    process.stdout.write(`${await usage()}\n`);
+    return;
+  }
+
+  const { rest, ext } = takeExtensions(argv);
+  const resolver = new HostResolver();
+  const args = argvToConfigText(rest);
+  const configPath = args.configFile;
+  let loaded: LoadedConfig;
+  try {
+    const fileText = configPath ? readConfigFile(configPath) : null;
+    const stdinText = args.readStdin ? decodeBytes(readFileSync(0)) : null;
+    const configText = assembleConfigText(fileText, stdinText, args.text);
+    // Resolution is synchronous for the loader: a first pass finds the names, which are looked up before the real pass.
+    const wanted = recordingResolver();
+    parseConfig(configText, { resolveHost: wanted.record });
+    await resolver.preResolve(wanted.names);
+    loaded = parseConfig(configText, {
+      resolveHost: resolver.resolve,
+      chdir: (dir) => {
+        try {
+          process.chdir(dir);
+          return null;
+        } catch (e) {
+          return strerror(e);
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(encodeBytes(e.formatFatal()));
+      process.exit(1);
+    }
+    if (e instanceof ConfigOpenError) {
+      // Logged like Redis does, before any logfile is configured: to stdout.
+      const early = createLogger({ level: 'notice', file: null, json: ext.logFormat === 'json' });
+      early.log('warning', e.logMessage());
+      await early.close();
+      process.exit(1);
+    }
+    throw e;
+  }
+  loaded.server.dir = process.cwd();
+
+  const logger = createLogger({
+    level: loaded.server.loglevel as LogLevel,
+    file: loaded.server.logfile,
+    json: ext.logFormat === 'json',
+  });
+  if (!configPath) {
+    logger.log('warning', 'Sentinel needs config file on disk to save state. Exiting...');
+    await logger.close();
+    process.exit(1);
+  }
+  const notWritable = checkWritable(configPath);
+  if (notWritable !== null) {
+    logger.log('warning', `Sentinel config file ${configPath} is not writable: ${notWritable}. Exiting...`);
+    await logger.close();
+    process.exit(1);
+  }
+  for (const warning of loaded.warnings) logger.log('warning', warning);
+
+  const daemon = new Daemon({ config: loaded, configPath, logger, resolver, executable: resolvePath(process.argv[1] ?? 'sentinel') });
+  process.on('SIGTERM', () => void daemon.shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => void daemon.shutdown(0, 'SIGINT'));
+  try {
+    await daemon.start();
+  } catch (e) {
+    logger.log('warning', (e as Error).message);
+    await logger.close();
+    process.exit(1);
+  }
+}

@@ -1,0 +1,411 @@
+import { announced, makeAddress, sameAddress, type Address } from './address.js';
+import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
+import type { SentinelCore } from './sentinel.js';
+
+/**
+ * The failover: election, replica selection and promotion, repointing the
+ * other replicas, and the switch of the master address (§7–8 of the reference).
+ * Functions of the core's state; they act through the core's outbox.
+ */
+
+export const SIM_CRASH_AFTER_ELECTION = 1;
+export const SIM_CRASH_AFTER_PROMOTION = 2;
+
+export function startFailover(core: SentinelCore, m: MasterInstance): void {
+  const now = core.now();
+  m.failoverState = 'wait_start';
+  m.failoverStateChangeTime = now;
+  m.flags.failoverInProgress = true;
+  m.failoverEpoch = ++core.currentEpoch;
+  core.emit('warning', '+new-epoch', m, String(core.currentEpoch), false);
+  core.emit('warning', '+try-failover', m);
+  m.failoverStartTime = now + core.randomInt(core.maxDesyncMs);
+  m.failoverStateChangeTime = now;
+}
+
+/** Starts a failover of an ODOWN master unless one ran too recently; true when it started. */
+export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): boolean {
+  if (!m.flags.odown || m.flags.failoverInProgress) return false;
+  const now = core.now();
+  if (now - m.failoverStartTime < m.failoverTimeoutMs * 2) {
+    if (m.failoverDelayLogged !== m.failoverStartTime) {
+      const notBefore = ctime(m.failoverStartTime + m.failoverTimeoutMs * 2);
+      core.log('warning', `Next failover delay: I will not start a failover before ${notBefore}`);
+      m.failoverDelayLogged = m.failoverStartTime;
+    }
+    return false;
+  }
+  startFailover(core, m);
+  return true;
+}
+
+/** SENTINEL FAILOVER: no agreement needed. Returns the error text, or null once started. */
+export function userFailover(core: SentinelCore, m: MasterInstance): string | null {
+  if (m.flags.failoverInProgress) return 'INPROG Failover already in progress';
+  if (!selectReplica(core, m)) return 'NOGOODSLAVE No suitable replica to promote';
+  core.log('warning', `Executing user requested FAILOVER of '${m.name}'`);
+  startFailover(core, m);
+  m.flags.forceFailover = true;
+  return null;
+}
+
+/** The run id that won the election for `epoch`, if a majority and the quorum agree on it. */
+export function getLeader(core: SentinelCore, m: MasterInstance, epoch: number): string | null {
+  const votes = new Map<string, number>();
+  const voters = m.sentinels.size + 1;
+  for (const s of m.sentinels.values()) {
+    if (s.leader !== null && s.leaderEpoch === core.currentEpoch) votes.set(s.leader, (votes.get(s.leader) ?? 0) + 1);
+  }
+  let winner: string | null = null;
+  let maxVotes = 0;
+  for (const [runid, n] of votes) {
+    if (n > maxVotes) {
+      maxVotes = n;
+      winner = runid;
+    }
+  }
+  // Our own vote goes to the favourite, or to ourselves when nobody voted yet.
+  const mine = core.vote(m, epoch, winner ?? core.myid);
+  if (mine.leader !== null && mine.epoch === epoch) {
+    const n = (votes.get(mine.leader) ?? 0) + 1;
+    votes.set(mine.leader, n);
+    if (n > maxVotes) {
+      maxVotes = n;
+      winner = mine.leader;
+    }
+  }
+  if (winner !== null && (maxVotes < Math.floor(voters / 2) + 1 || maxVotes < m.quorum)) return null;
+  return winner;
+}
+
+/** The best replica to promote, or null: Redis's exclusions, then priority, offset and run id. */
+export function selectReplica(core: SentinelCore, m: MasterInstance): ReplicaInstance | null {
+  const now = core.now();
+  const t = core.timings;
+  const maxMasterDownTime = (m.flags.sdown ? now - m.sDownSinceTime : 0) + m.downAfterMs * 10;
+  const infoValidity = m.flags.sdown ? t.pingPeriod * 5 : t.infoPeriod * 3;
+  const candidates = [...m.replicas.values()].filter(
+    (r) =>
+      !r.flags.sdown &&
+      !r.flags.odown &&
+      !r.link.disconnected &&
+      now - r.link.lastAvailTime <= t.pingPeriod * 5 &&
+      r.slavePriority !== 0 &&
+      now - r.infoRefresh <= infoValidity &&
+      r.masterLinkDownTime <= maxMasterDownTime,
+  );
+  candidates.sort(compareReplicas);
+  return candidates[0] ?? null;
+}
+
+function compareReplicas(a: ReplicaInstance, b: ReplicaInstance): number {
+  if (a.slavePriority !== b.slavePriority) return a.slavePriority - b.slavePriority;
+  if (a.slaveReplOffset !== b.slaveReplOffset) return a.slaveReplOffset > b.slaveReplOffset ? -1 : 1;
+  if (a.runid === null) return b.runid === null ? 0 : 1;
+  if (b.runid === null) return -1;
+  const x = a.runid.toLowerCase();
+  const y = b.runid.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * MULTI / SLAVEOF / CONFIG REWRITE / CLIENT KILL TYPE normal / CLIENT KILL TYPE pubsub / EXEC,
+ * pipelined on the command connection; `to` null means SLAVEOF NO ONE. False if it could not be queued.
+ */
+export function sendSlaveOf(core: SentinelCore, ri: Instance, to: Address | null): boolean {
+  const target = to === null ? ['NO', 'ONE'] : [announced(to, core.announceHostnames), String(to.port)];
+  const commands = [
+    ['MULTI'],
+    ['SLAVEOF', ...target],
+    ['CONFIG', 'REWRITE'],
+    ['CLIENT', 'KILL', 'TYPE', 'normal'],
+    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+    ['EXEC'],
+  ];
+  for (const args of commands) if (!core.send(ri, 'cc', args, 'ignore')) return false;
+  return true;
+}
+
+export function abortFailover(m: MasterInstance, now: number): void {
+  m.flags.failoverInProgress = false;
+  m.flags.forceFailover = false;
+  m.failoverState = 'none';
+  m.failoverStateChangeTime = now;
+  if (m.promoted) {
+    m.promoted.flags.promoted = false;
+    m.promoted = null;
+  }
+}
+
+export function runFailoverStateMachine(core: SentinelCore, m: MasterInstance): void {
+  if (!m.flags.failoverInProgress) return;
+  switch (m.failoverState) {
+    case 'wait_start':
+      waitStart(core, m);
+      break;
+    case 'select_slave':
+      selectSlaveState(core, m);
+      break;
+    case 'send_slaveof_noone':
+      sendSlaveOfNoOne(core, m);
+      break;
+    case 'wait_promotion':
+      if (core.now() - m.failoverStateChangeTime > m.failoverTimeoutMs) {
+        core.emit('warning', '-failover-abort-slave-timeout', m);
+        abortFailover(m, core.now());
+      }
+      break;
+    case 'reconf_slaves':
+      reconfigureReplicas(core, m);
+      break;
+    default:
+      break;
+  }
+}
+
+function waitStart(core: SentinelCore, m: MasterInstance): void {
+  const now = core.now();
+  const leader = getLeader(core, m, m.failoverEpoch);
+  const isLeader = leader !== null && leader.toLowerCase() === core.myid.toLowerCase();
+  if (!isLeader && !m.flags.forceFailover) {
+    const electionTimeout = Math.min(core.timings.electionTimeout, m.failoverTimeoutMs);
+    if (now - m.failoverStartTime > electionTimeout) {
+      core.emit('warning', '-failover-abort-not-elected', m);
+      abortFailover(m, now);
+    }
+    return;
+  }
+  core.emit('warning', '+elected-leader', m);
+  if (core.simFailureFlags & SIM_CRASH_AFTER_ELECTION) core.crash();
+  m.failoverState = 'select_slave';
+  m.failoverStateChangeTime = now;
+  core.emit('warning', '+failover-state-select-slave', m);
+}
+
+function selectSlaveState(core: SentinelCore, m: MasterInstance): void {
+  const replica = selectReplica(core, m);
+  if (!replica) {
+    core.emit('warning', '-failover-abort-no-good-slave', m);
+    abortFailover(m, core.now());
+    return;
+  }
+  core.emit('warning', '+selected-slave', replica);
+  replica.flags.promoted = true;
+  m.promoted = replica;
+  m.failoverState = 'send_slaveof_noone';
+  m.failoverStateChangeTime = core.now();
+  core.emit('notice', '+failover-state-send-slaveof-noone', replica);
+}
+
+function sendSlaveOfNoOne(core: SentinelCore, m: MasterInstance): void {
+  const promoted = m.promoted;
+  const now = core.now();
+  if (!promoted) return;
+  if (promoted.link.disconnected) {
+    if (now - m.failoverStateChangeTime > m.failoverTimeoutMs) {
+      core.emit('warning', '-failover-abort-slave-timeout', m);
+      abortFailover(m, now);
+    }
+    return;
+  }
+  if (!sendSlaveOf(core, promoted, null)) return;
+  core.emit('notice', '+failover-state-wait-promotion', promoted);
+  m.failoverState = 'wait_promotion';
+  m.failoverStateChangeTime = now;
+}
+
+function reconfigureReplicas(core: SentinelCore, m: MasterInstance): void {
+  const now = core.now();
+  const promoted = m.promoted;
+  const replicas = [...m.replicas.values()];
+  let inProgress = replicas.filter((r) => r.flags.reconfSent || r.flags.reconfInprog).length;
+
+  for (const r of replicas) {
+    if (inProgress >= m.parallelSyncs) break;
+    if (r.flags.promoted || r.flags.reconfDone) continue;
+    // A replica stuck in reconf_sent is given up on; it is not skipped in this same pass (as in Redis).
+    if (r.flags.reconfSent && now - r.slaveReconfSentTime > core.timings.slaveReconfTimeout) {
+      core.emit('notice', '-slave-reconf-sent-timeout', r);
+      r.flags.reconfSent = false;
+      r.flags.reconfDone = true;
+    }
+    if (r.flags.reconfSent || r.flags.reconfInprog) continue;
+    if (r.link.disconnected || !promoted) continue;
+    if (sendSlaveOf(core, r, promoted.addr)) {
+      r.flags.reconfSent = true;
+      r.slaveReconfSentTime = now;
+      core.emit('notice', '+slave-reconf-sent', r);
+      inProgress++;
+    }
+  }
+  detectEndOfReconfiguration(core, m);
+}
+
+function detectEndOfReconfiguration(core: SentinelCore, m: MasterInstance): void {
+  const now = core.now();
+  const promoted = m.promoted;
+  if (!promoted || promoted.flags.sdown) return;
+  let notReconfigured = [...m.replicas.values()].filter(
+    (r) => !r.flags.promoted && !r.flags.reconfDone && !r.flags.sdown,
+  ).length;
+  let timedOut = false;
+  if (now - m.failoverStateChangeTime > m.failoverTimeoutMs) {
+    notReconfigured = 0;
+    timedOut = true;
+    core.emit('warning', '+failover-end-for-timeout', m);
+  }
+  if (notReconfigured !== 0) return;
+  core.emit('warning', '+failover-end', m);
+  m.failoverState = 'update_config';
+  m.failoverStateChangeTime = now;
+  if (!timedOut) return;
+  for (const r of m.replicas.values()) {
+    if (r.flags.promoted || r.flags.reconfDone || r.flags.reconfSent || r.link.disconnected) continue;
+    if (sendSlaveOf(core, r, promoted.addr)) {
+      core.emit('notice', '+slave-reconf-sent-be', r);
+      r.flags.reconfSent = true;
+    }
+  }
+}
+
+/** The end of a failover we led: clients, peers and the config learn the new master. */
+export function switchToPromoted(core: SentinelCore, m: MasterInstance): void {
+  const to = m.promoted ? m.promoted.addr : m.addr;
+  core.emit('warning', '+switch-master', m, `${m.name} ${addrText(core, m.addr)} ${addrText(core, to)}`, false);
+  resetMasterAndChangeAddress(core, m, to.hostname, to.port);
+}
+
+function addrText(core: SentinelCore, a: Address): string {
+  return `${announced(a, core.announceHostnames)} ${a.port}`;
+}
+
+/**
+ * Points a master at a new address: the old replicas, and the old master
+ * itself, become the replicas of the new one. Peers are kept.
+ */
+export function resetMasterAndChangeAddress(core: SentinelCore, m: MasterInstance, host: string, port: number): boolean {
+  const next = makeAddress(host, port, core.resolveHostnames, (h) => core.resolveHost(h));
+  if (typeof next === 'string') return false;
+  const keep: Address[] = [];
+  for (const r of m.replicas.values()) if (!sameAddress(r.addr, next)) keep.push({ ...r.addr });
+  if (!sameAddress(next, m.addr)) keep.push({ ...m.addr });
+  core.resetMaster(m, { keepSentinels: true, announce: false });
+  m.addr = next;
+  m.oDownSinceTime = 0;
+  m.sDownSinceTime = 0;
+  for (const a of keep) {
+    const r = core.createReplica(m, a);
+    if (r) core.emit('notice', '+slave', r);
+  }
+  core.flushConfig();
+  return true;
+}
+
+/** Hellos may have told us of a newer configuration of this master at another address. */
+export function followNewerConfig(core: SentinelCore, m: MasterInstance, fromSentinel: Instance, ip: string, port: number): void {
+  if (port === m.addr.port && hostMatches(core, m.addr, ip)) return;
+  const old = m.addr;
+  core.emit('warning', '+config-update-from', fromSentinel);
+  core.emit('warning', '+switch-master', m, `${m.name} ${addrText(core, old)} ${ip} ${port}`, false);
+  if (resetMasterAndChangeAddress(core, m, ip, port)) {
+    core.queueClientReconfig(m, 'observer', old, m.addr);
+  }
+}
+
+/** Does `host`, as an instance reported it, name this address? */
+export function hostMatches(core: SentinelCore, addr: Address, host: string): boolean {
+  const ip = core.resolveHost(host);
+  if (ip !== null) return ip.toLowerCase() === addr.ip.toLowerCase();
+  return (core.resolveHostnames ? addr.hostname : addr.ip).toLowerCase() === host.toLowerCase();
+}
+
+export function masterLooksSane(core: SentinelCore, m: MasterInstance): boolean {
+  return (
+    m.roleReported === 'master' &&
+    !m.flags.sdown &&
+    !m.flags.odown &&
+    core.now() - m.infoRefresh < core.timings.infoPeriod * 2
+  );
+}
+
+export function noDownFor(core: SentinelCore, ri: Instance, ms: number): boolean {
+  const mostRecent = Math.max(ri.sDownSinceTime, ri.oDownSinceTime);
+  return mostRecent === 0 || core.now() - mostRecent > ms;
+}
+
+/**
+ * The acting half of INFO processing for replicas (skipped in TILT): promotion
+ * observed, replicas claiming to be masters converted, misconfigured ones fixed,
+ * and reconfiguration progress.
+ */
+export function actOnReplicaInfo(core: SentinelCore, r: ReplicaInstance): void {
+  const m = r.master;
+  const now = core.now();
+  if (r.roleReported === 'master') {
+    if (r.flags.promoted && m.flags.failoverInProgress && m.failoverState === 'wait_promotion') {
+      m.configEpoch = m.failoverEpoch;
+      m.failoverState = 'reconf_slaves';
+      m.failoverStateChangeTime = now;
+      core.flushConfig();
+      core.emit('warning', '+promoted-slave', r);
+      if (core.simFailureFlags & SIM_CRASH_AFTER_PROMOTION) core.crash();
+      core.emit('warning', '+failover-state-reconf-slaves', m);
+      core.queueClientReconfig(m, 'leader', m.addr, r.addr);
+      core.forceHelloUpdate(m);
+    } else {
+      const wait = core.timings.publishPeriod * 4;
+      if (
+        !r.flags.promoted &&
+        masterLooksSane(core, m) &&
+        noDownFor(core, r, wait) &&
+        now - r.roleReportedTime > wait &&
+        sendSlaveOf(core, r, m.addr)
+      ) {
+        core.emit('notice', '+convert-to-slave', r);
+      }
+    }
+  }
+
+  if (
+    r.roleReported === 'slave' &&
+    (r.slaveMasterPort !== m.addr.port || r.slaveMasterHost === null || !hostMatches(core, m.addr, r.slaveMasterHost))
+  ) {
+    const wait = m.failoverTimeoutMs;
+    if (
+      masterLooksSane(core, m) &&
+      noDownFor(core, r, wait) &&
+      now - r.slaveConfChangeTime > wait &&
+      sendSlaveOf(core, r, m.addr)
+    ) {
+      core.emit('notice', '+fix-slave-config', r);
+    }
+  }
+
+  if (r.roleReported === 'slave' && (r.flags.reconfSent || r.flags.reconfInprog) && m.promoted) {
+    if (
+      r.flags.reconfSent &&
+      r.slaveMasterHost !== null &&
+      hostMatches(core, m.promoted.addr, r.slaveMasterHost) &&
+      r.slaveMasterPort === m.promoted.addr.port
+    ) {
+      r.flags.reconfSent = false;
+      r.flags.reconfInprog = true;
+      core.emit('notice', '+slave-reconf-inprog', r);
+    }
+    if (r.flags.reconfInprog && r.slaveMasterLinkUp) {
+      r.flags.reconfInprog = false;
+      r.flags.reconfDone = true;
+      core.emit('notice', '+slave-reconf-done', r);
+    }
+  }
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** C's ctime() without the newline, in local time: `Sun Nov 21 22:20:12 2026`. */
+export function ctime(ms: number): string {
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${d.getFullYear()}`;
+}

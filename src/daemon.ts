@@ -1,0 +1,259 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { LoadedConfig } from './config/load.js';
+import type { SentinelConfig } from './config/model.js';
+import { rewriteConfig } from './config/rewrite.js';
+import { writeFileAtomic } from './config/atomic-write.js';
+import { decodeBytes } from './config/split-args.js';
+import type { Action } from './core/actions.js';
+import { sentinelCommand } from './core/sentinel-command.js';
+import { SentinelCore } from './core/sentinel.js';
+import type { Timings } from './core/timing.js';
+import type { Logger } from './events/log.js';
+import { LinkManager } from './links/link-manager.js';
+import { HostResolver } from './links/resolver.js';
+import type { Reply } from './resp/reply.js';
+import { SentinelServer } from './server/server.js';
+import type { SentinelHooks } from './server/sentinel-hooks.js';
+
+export interface DaemonOptions {
+  config: LoadedConfig;
+  configPath: string;
+  logger: Logger;
+  executable: string;
+  /** Hostname lookups (used when resolve-hostnames is on); default: a HostResolver of its own. */
+  resolver?: HostResolver;
+  timings?: Partial<Timings>;
+}
+
+/**
+ * The running sentinel: the core, the links it drives, the 26379 server, the
+ * log and the config file. The only place that owns real time.
+ */
+export class Daemon {
+  readonly core: SentinelCore;
+  private readonly server: SentinelServer;
+  private readonly links: LinkManager;
+  private readonly resolver: HostResolver;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(private readonly opts: DaemonOptions) {
+    const { config, logger } = opts;
+    this.resolver = opts.resolver ?? new HostResolver();
+    this.core = new SentinelCore({
+      config: config.sentinel,
+      clock: () => Date.now(),
+      random: Math.random,
+      resolve: this.resolver.resolve,
+      saveConfig: (c) => this.saveConfig(c),
+      listeningPort: config.server.port,
+      timings: opts.timings,
+    });
+    this.core.requirepass = config.server.requirepass;
+
+    this.links = new LinkManager(
+      {
+        connected: (link, conn, gen, ip) => this.input(() => this.core.onConnected(link, conn, gen, ip)),
+        closed: (link, conn, gen, reason, never) => this.input(() => this.core.onConnectionClosed(link, conn, gen, reason, never)),
+        reply: (link, conn, gen, tag, reply) => this.input(() => this.core.onReply(link, conn, gen, tag, reply)),
+        message: (link, gen, channel, payload) => this.input(() => this.core.onPubsubMessage(link, gen, channel, payload)),
+      },
+      { sourceAddress: config.server.bindSourceAddr ?? undefined },
+    );
+
+    const hooks: SentinelHooks = {
+      sentinelCommand: (argv) => this.input(() => this.sentinelCommand(argv)),
+      infoSentinelSection: () => this.infoSentinelSection(),
+      currentHz: () => this.core.hz,
+      masterNames: () => [...this.core.masters.keys()],
+      hello: (payload) => this.input(() => this.core.processHello(payload)),
+      configFile: () => opts.configPath,
+    };
+    this.server = new SentinelServer({
+      hooks,
+      logger,
+      requirepass: config.server.requirepass,
+      protectedMode: config.server.protectedMode,
+      maxclients: config.server.maxclients,
+      port: config.server.port,
+      bind: config.server.bind,
+      executable: opts.executable,
+      startTime: Date.now(),
+      onShutdown: () => void this.shutdown(0),
+    });
+  }
+
+  async start(): Promise<void> {
+    const log = this.opts.logger;
+    log.log('warning', 'oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+    log.log('warning', `Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+    log.log('warning', 'Configuration loaded');
+    log.log('notice', 'monotonic clock: POSIX clock_gettime');
+    log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
+    await this.server.listen();
+    this.resolver.start();
+    this.input(() => {
+      this.core.ensureMyId();
+      this.core.log('warning', `Sentinel ID is ${this.core.myid}`);
+      this.core.announceMonitoredMasters();
+    });
+    this.scheduleTick();
+  }
+
+  private scheduleTick(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.input(() => this.core.tick());
+      this.scheduleTick();
+    }, this.core.scheduleNextTick());
+  }
+
+  /** Runs one input through the core, then carries out what it asked for, in order. */
+  private input<T>(fn: () => T): T {
+    const result = fn();
+    for (const action of this.core.takeActions()) this.perform(action);
+    return result;
+  }
+
+  private perform(action: Action): void {
+    switch (action.kind) {
+      case 'event': {
+        const e = action.event;
+        this.opts.logger.log(e.level, `${e.type} ${e.message}`);
+        if (e.level !== 'debug') this.server.publish(e.type, e.message);
+        break;
+      }
+      case 'log':
+        this.opts.logger.log(action.level, action.message);
+        break;
+      case 'run-script':
+        this.runScript(action.job, action.argv);
+        break;
+      case 'kill-script':
+        try {
+          process.kill(action.pid, 'SIGKILL');
+        } catch {
+          // Already gone; its exit is reported anyway.
+        }
+        break;
+      case 'crash':
+        process.exit(99);
+        break;
+      default:
+        this.links.execute(action);
+    }
+  }
+
+  private runScript(job: number, argv: string[]): void {
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: process.env });
+    let pid = child.pid ?? 0;
+    child.once('spawn', () => {
+      pid = child.pid ?? 0;
+      this.input(() => this.core.onScriptStarted(job, pid));
+    });
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EAGAIN' || e.code === 'ENOMEM') {
+        this.input(() => this.core.onScriptSpawnFailed(job));
+        return;
+      }
+      // An exec failure looks, to Redis, like a child that exited with status 2.
+      const fakePid = -job;
+      this.input(() => {
+        this.core.onScriptStarted(job, fakePid);
+        this.core.onScriptExited(fakePid, 2, 0);
+      });
+    });
+    child.once('exit', (code, signal) => {
+      const signo = signal ? (osConstants.signals[signal] ?? 0) : 0;
+      this.input(() => this.core.onScriptExited(pid, code ?? 0, signo));
+    });
+  }
+
+  private sentinelCommand(argv: string[]): Reply {
+    return sentinelCommand(this.core, argv, {
+      isExecutable: (path) => {
+        try {
+          accessSync(path, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
+
+  private infoSentinelSection(): string {
+    const c = this.core;
+    const lines = [
+      '# Sentinel',
+      `sentinel_masters:${c.masters.size}`,
+      `sentinel_tilt:${c.tilt ? 1 : 0}`,
+      `sentinel_tilt_since_seconds:${c.tilt ? Math.floor((c.now() - c.tiltStartTime) / 1000) : -1}`,
+      `sentinel_running_scripts:${c.scripts.running}`,
+      `sentinel_scripts_queue_length:${c.scripts.jobs.length}`,
+      `sentinel_simulate_failure_flags:${c.simFailureFlags}`,
+    ];
+    let i = 0;
+    for (const m of c.masters.values()) {
+      const status = m.flags.odown ? 'odown' : m.flags.sdown ? 'sdown' : 'ok';
+      const ip = c.announceHostnames ? m.addr.hostname : m.addr.ip;
+      lines.push(
+        `master${i++}:name=${m.name},status=${status},address=${ip}:${m.addr.port},slaves=${m.replicas.size},sentinels=${m.sentinels.size + 1}`,
+      );
+    }
+    return lines.map((l) => `${l}\r\n`).join('');
+  }
+
+  private saveConfig(sentinel: SentinelConfig): string | null {
+    const path = this.opts.configPath;
+    try {
+      let old: string | null = null;
+      try {
+        old = decodeBytes(readFileSync(path));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      const text = rewriteConfig(old, this.opts.config.server, sentinel, {
+        downAfterMs: this.core.timings.defaultDownAfter,
+        failoverTimeoutMs: this.core.timings.defaultFailoverTimeout,
+      });
+      writeFileAtomic(path, text);
+      return null;
+    } catch (e) {
+      return strerror(e);
+    }
+  }
+
+  async shutdown(exitCode: number, signal?: 'SIGTERM' | 'SIGINT'): Promise<never> {
+    const log = this.opts.logger;
+    if (signal) log.log('warning', `Received ${signal} scheduling shutdown...`);
+    log.log('warning', 'User requested shutdown...');
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.resolver.stop();
+    this.links.closeAll();
+    log.log('warning', 'Sentinel is now ready to exit, bye bye...');
+    await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
+    await log.close();
+    process.exit(exitCode);
+  }
+}
+
+const STRERROR: Record<string, string> = {
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  ENOTDIR: 'Not a directory',
+  EBUSY: 'Device or resource busy',
+};
+
+export function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && STRERROR[code]) return STRERROR[code];
+  return e instanceof Error ? e.message : String(e);
+}

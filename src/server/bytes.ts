@@ -1,0 +1,28 @@
+/**
+ * Arguments arrive as bytes. Where the server keeps them as map keys (channels,
+ * user names) it uses "byte strings": latin1-decoded, one character per byte,
+ * so that nothing is lost. Text for humans (error messages, hooks) is UTF-8.
+ */
+export function byteString(bytes: Buffer): string {
+  return bytes.toString('latin1');
+}
+
+/** A byte string shown as text (UTF-8), e.g. inside an error message. */
+export function bytesToText(value: string): string {
+  return Buffer.from(value, 'latin1').toString('utf8');
+}
+
+/** A text (UTF-8) value as a byte string, e.g. a password from the config file. */
+export function textToBytes(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
+/** ASCII-only lower-casing, as C's tolower in the default locale. */
+export function lowerAscii(value: string): string {
+  return value.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** printf's `%.<max>s` on bytes: the first `max` bytes of a value, as text. */
+export function truncatedText(bytes: Buffer, max: number): string {
+  return bytes.subarray(0, Math.max(0, max)).toString('utf8');
+}

@@ -1,0 +1,294 @@
+import type { Socket } from 'node:net';
+import { encodeReply } from '../resp/encode.js';
+import type { Reply } from '../resp/reply.js';
+import { ProtocolError, RequestParser } from '../resp/request-parser.js';
+import type { AclUser } from './acl.js';
+import type { Subscriber } from './pubsub.js';
+import type { ServerStats } from './stats.js';
+
+/** CLIENT TRACKING state; nothing is ever invalidated (a sentinel has no keys). */
+export interface TrackingState {
+  /** Client id receiving the invalidations, 0 for none. */
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING yes|no, valid for the next command only. */
+  caching: boolean;
+  prefixes: string[];
+}
+
+/** What running one request did to the connection. */
+export type Outcome = 'done' | 'postponed' | 'aborted';
+
+/** The server side of a connection: what the client needs from it. */
+export interface ClientHost {
+  readonly stats: ServerStats;
+  now(): number;
+  authRequired(client: Client): boolean;
+  execute(client: Client, argv: Buffer[]): Outcome;
+  /** A malformed request; `queryBuffer` is what was left unparsed. */
+  protocolError(client: Client, error: ProtocolError, queryBuffer: Buffer): void;
+  /** The connection is gone; `peerClosed` when the client hung up. */
+  detached(client: Client, peerClosed: boolean): void;
+  clientInfo(client: Client): string;
+  log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+}
+
+export interface ClientInit {
+  id: number;
+  fd: number;
+  user: AclUser;
+  authenticated: boolean;
+}
+
+/**
+ * One client connection: reads requests (pipelined, in any fragmentation),
+ * runs them through the host in order, and sends the replies of one read
+ * together, as Redis does when it flushes before going back to the event loop.
+ */
+export class Client implements Subscriber {
+  readonly id: number;
+  readonly fd: number;
+  /** `ip:port`, `[ipv6]:port` for IPv6. */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly remoteIp: string;
+  readonly createdAt: number;
+  lastInteraction: number;
+
+  name: string | null = null;
+  protocol: 2 | 3 = 2;
+  user: AclUser;
+  authenticated: boolean;
+  noEvict = false;
+  tracking: TrackingState | null = null;
+  /** CLIENT REPLY OFF / SKIP. */
+  replyOff = false;
+  replySkipNext = false;
+  replySkip = false;
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  /** Full name of the last command looked up, null when it did not exist. */
+  lastCommand: string | null = null;
+  closeAfterReply = false;
+
+  /** Query buffer figures for CLIENT LIST. */
+  queryBytes = 0;
+  queryCapacity = 0;
+  argvBytes = 0;
+  lastFlushBytes = 0;
+
+  private readonly parser: RequestParser;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private flushScheduled = false;
+  private postponed: Buffer[] | null = null;
+  private isDetached = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: ClientHost,
+    init: ClientInit,
+  ) {
+    this.id = init.id;
+    this.fd = init.fd;
+    this.user = init.user;
+    this.authenticated = init.authenticated;
+    this.remoteIp = peerIp(socket);
+    this.addr = formatAddress(this.remoteIp, socket.remotePort ?? 0);
+    this.laddr = formatAddress(normalizeIp(socket.localAddress ?? '?'), socket.localPort ?? 0);
+    this.createdAt = host.now();
+    this.lastInteraction = this.createdAt;
+    this.parser = new RequestParser({ authRequired: () => host.authRequired(this) });
+  }
+
+  /** Starts reading; kept out of the constructor so the host can register the client first. */
+  start(): void {
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('end', () => {
+      this.flush();
+      this.detach(true);
+      this.socket.end();
+    });
+    this.socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (!this.isDetached) this.host.log('verbose', `Error reading from client: ${e.message}`);
+    });
+    this.socket.on('close', () => this.detach(false));
+  }
+
+  get closed(): boolean {
+    return this.isDetached;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  /** Waiting for the end of a CLIENT PAUSE. */
+  get blocked(): boolean {
+    return this.postponed !== null;
+  }
+
+  /** Bytes waiting to be sent. */
+  get outputBytes(): number {
+    return this.pendingLength + this.socket.writableLength;
+  }
+
+  /** Bytes the kernel did not take yet (Redis then waits for the socket to become writable). */
+  get socketBacklog(): number {
+    return this.socket.writableLength;
+  }
+
+  /** A reply (or push) for this client, encoded in its current protocol. */
+  write(reply: Reply): void {
+    if (this.isDetached || this.replyOff || this.replySkip) return;
+    this.writeBytes(encodeReply(reply, this.protocol));
+  }
+
+  deliver(message: Reply): void {
+    this.write(message);
+  }
+
+  /** Closes the connection now, dropping any unsent output (CLIENT KILL, protocol attack). */
+  kill(): void {
+    this.pending = [];
+    this.pendingLength = 0;
+    this.detach(false);
+    this.socket.destroy();
+  }
+
+  /** Runs the request that waited for a CLIENT PAUSE to end, then what followed it. */
+  resume(): void {
+    const argv = this.postponed;
+    if (argv === null || this.isDetached) return;
+    this.postponed = null;
+    this.run(argv);
+    this.processInput();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.isDetached) return;
+    const stats = this.host.stats;
+    stats.netInputBytes += chunk.length;
+    stats.readsProcessed++;
+    this.lastInteraction = this.host.now();
+    this.parser.feed(chunk);
+    this.queryBytes = this.parser.bufferedBytes;
+    this.queryCapacity = Math.max(this.queryCapacity, QUERY_BUFFER_CAPACITY, this.queryBytes);
+    this.processInput(chunk);
+    this.queryBytes = this.parser.bufferedBytes;
+  }
+
+  private processInput(chunk?: Buffer): void {
+    while (!this.isDetached && !this.closeAfterReply && this.postponed === null) {
+      const unparsed = this.parser.bufferedBytes;
+      let argv: Buffer[] | null;
+      try {
+        argv = this.parser.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) {
+          this.fail(e);
+          return;
+        }
+        const queryBuffer = chunk === undefined ? Buffer.alloc(0) : chunk.subarray(Math.max(0, chunk.length - unparsed));
+        this.write(e.reply);
+        this.host.protocolError(this, e, queryBuffer);
+        this.closeAfterReply = true;
+        this.scheduleFlush();
+        return;
+      }
+      if (argv === null) return;
+      this.run(argv);
+    }
+  }
+
+  private run(argv: Buffer[]): void {
+    this.argvBytes = argv.reduce((n, a) => n + a.length, 0);
+    let outcome: Outcome;
+    try {
+      outcome = this.host.execute(this, argv);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.argvBytes = 0;
+    if (outcome === 'postponed') this.postponed = argv;
+    if (this.closeAfterReply) this.scheduleFlush();
+  }
+
+  /** A bug met while serving this client costs the client its connection, never the server. */
+  private fail(e: unknown): void {
+    this.host.log('warning', `Closing client id=${this.id} after an internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    this.kill();
+  }
+
+  private writeBytes(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes);
+    this.pendingLength += bytes.length;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.socket.destroyed) return;
+    if (this.pendingLength > 0) {
+      const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLength);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.socket.write(bytes);
+      this.lastFlushBytes = bytes.length;
+      this.lastInteraction = this.host.now();
+      this.host.stats.netOutputBytes += bytes.length;
+      this.host.stats.writesProcessed++;
+      if (this.subscriptionCount > 0 && this.socket.writableLength > PUBSUB_OUTPUT_HARD_LIMIT) {
+        this.host.log(
+          'warning',
+          `Client ${this.host.clientInfo(this)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+        );
+        this.kill();
+        return;
+      }
+    }
+    if (this.closeAfterReply && !this.isDetached) {
+      this.detach(false);
+      this.socket.end(() => this.socket.destroy());
+    }
+  }
+
+  private detach(peerClosed: boolean): void {
+    if (this.isDetached) return;
+    this.isDetached = true;
+    this.postponed = null;
+    this.host.detached(this, peerClosed);
+  }
+}
+
+/** client-output-buffer-limit pubsub's hard limit: a subscriber that does not read is dropped. */
+const PUBSUB_OUTPUT_HARD_LIMIT = 32 * 1024 * 1024;
+/** What Redis's query buffer holds after its first read (its reported qbuf + qbuf-free). */
+const QUERY_BUFFER_CAPACITY = 20474;
+
+/** The peer's IP as Redis shows it. */
+export function peerIp(socket: Socket): string {
+  return normalizeIp(socket.remoteAddress ?? '?');
+}
+
+/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`. */
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+function formatAddress(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

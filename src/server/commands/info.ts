@@ -1,0 +1,172 @@
+import os from 'node:os';
+import { array, bulk, bulkArray } from '../../resp/reply.js';
+import type { CommandHandler, ServerContext } from '../context.js';
+
+const SECTIONS = ['server', 'clients', 'stats', 'cpu', 'sentinel'] as const;
+type Section = (typeof SECTIONS)[number];
+const ALL_SECTIONS_KEYWORDS = new Set(['all', 'default', 'everything']);
+
+/**
+ * INFO [section ...]: only the five sections a sentinel has; any other name
+ * selects nothing. Sections are separated by an empty line.
+ */
+export const info: CommandHandler = (ctx) => {
+  const wanted = selectSections(ctx.argv.slice(1).map((_, i) => ctx.keyword(i + 1)));
+  const text = SECTIONS.filter((s) => wanted.has(s))
+    .map((s) => SECTION_TEXT[s](ctx.server))
+    .join('\r\n');
+  return bulk(text);
+};
+
+export const role: CommandHandler = (ctx) => array([bulk('sentinel'), bulkArray(ctx.server.hooks.masterNames())]);
+
+export function selectSections(names: string[]): Set<Section> {
+  if (names.length === 0 || names.some((n) => ALL_SECTIONS_KEYWORDS.has(n))) return new Set(SECTIONS);
+  return new Set(SECTIONS.filter((s) => names.includes(s)));
+}
+
+/** `# Title` and `key:value` lines, each ending in CRLF. */
+function section(title: string, fields: Array<[string, string | number]>): string {
+  return `# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`;
+}
+
+const SECTION_TEXT: Record<Section, (server: ServerContext) => string> = {
+  server: serverSection,
+  clients: clientsSection,
+  stats: statsSection,
+  cpu: cpuSection,
+  sentinel: (server) => server.hooks.infoSentinelSection(),
+};
+
+/** Build facts of the Debian redis-sentinel 7.0.15 this replaces, for tools that print them. */
+const BUILD = {
+  version: '7.0.15',
+  gitSha1: '00000000',
+  gitDirty: 0,
+  buildId: 'ae4d7c971a948f0',
+  gccVersion: '12.2.0',
+};
+/** Redis's LRU clock: seconds, 24 bits. */
+const LRU_CLOCK_MAX = 0xffffff;
+
+function serverSection(server: ServerContext): string {
+  const { identity } = server;
+  const now = server.now();
+  const uptime = Math.max(0, Math.floor((now - identity.startTime) / 1000));
+  return section('Server', [
+    ['redis_version', BUILD.version],
+    ['redis_git_sha1', BUILD.gitSha1],
+    ['redis_git_dirty', BUILD.gitDirty],
+    ['redis_build_id', BUILD.buildId],
+    ['redis_mode', 'sentinel'],
+    ['os', `${os.type()} ${os.release()} ${os.machine()}`],
+    ['arch_bits', process.arch.endsWith('64') ? 64 : 32],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', multiplexingApi()],
+    ['atomicvar_api', 'c11-builtin'],
+    ['gcc_version', BUILD.gccVersion],
+    ['process_id', process.pid],
+    ['process_supervised', identity.supervised],
+    ['run_id', identity.runId],
+    ['tcp_port', identity.port],
+    ['server_time_usec', now * 1000],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', server.hooks.currentHz()],
+    ['configured_hz', 10],
+    ['lru_clock', Math.floor(now / 1000) & LRU_CLOCK_MAX],
+    ['executable', identity.executable],
+    ['config_file', server.hooks.configFile()],
+    ['io_threads_active', 0],
+  ]);
+}
+
+function multiplexingApi(): string {
+  if (process.platform === 'linux') return 'epoll';
+  if (process.platform === 'darwin' || process.platform.endsWith('bsd')) return 'kqueue';
+  return 'select';
+}
+
+function clientsSection(server: ServerContext): string {
+  const clients = server.clients();
+  const max = (values: number[]) => values.reduce((a, b) => Math.max(a, b), 0);
+  return section('Clients', [
+    ['connected_clients', clients.length],
+    ['cluster_connections', 0],
+    ['maxclients', server.identity.maxclients],
+    ['client_recent_max_input_buffer', max(clients.map((c) => c.queryCapacity))],
+    ['client_recent_max_output_buffer', max(clients.map((c) => c.outputBytes))],
+    ['blocked_clients', clients.filter((c) => c.blocked).length],
+    ['tracking_clients', clients.filter((c) => c.tracking !== null).length],
+    ['clients_in_timeout_table', 0],
+  ]);
+}
+
+function statsSection(server: ServerContext): string {
+  const { stats, pubsub } = server;
+  return section('Stats', [
+    ['total_connections_received', stats.connectionsReceived],
+    ['total_commands_processed', stats.commandsProcessed],
+    ['instantaneous_ops_per_sec', stats.opsPerSecond()],
+    ['total_net_input_bytes', stats.netInputBytes],
+    ['total_net_output_bytes', stats.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', stats.inputKbps().toFixed(2)],
+    ['instantaneous_output_kbps', stats.outputKbps().toFixed(2)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', stats.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', 0],
+    ['expired_stale_perc', '0.00'],
+    ['expired_time_cap_reached_count', 0],
+    ['expire_cycle_cpu_milliseconds', 0],
+    ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', 0],
+    ['keyspace_misses', 0],
+    ['pubsub_channels', pubsub.channelCount],
+    ['pubsub_patterns', pubsub.patternCount],
+    ['pubsubshard_channels', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', new Set(server.clients().flatMap((c) => c.tracking?.prefixes ?? [])).size],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', stats.errorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', stats.readsProcessed],
+    ['total_writes_processed', stats.writesProcessed],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+  ]);
+}
+
+function cpuSection(): string {
+  const usage = process.cpuUsage();
+  const seconds = (micros: number) => (micros / 1e6).toFixed(6);
+  return section('CPU', [
+    ['used_cpu_sys', seconds(usage.system)],
+    ['used_cpu_user', seconds(usage.user)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+    ['used_cpu_sys_main_thread', seconds(usage.system)],
+    ['used_cpu_user_main_thread', seconds(usage.user)],
+  ]);
+}

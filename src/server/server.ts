@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { bytesToText } from './bytes.js';
+import type { LogLevel, ShutdownRequest } from './context.js';
+import { ServerCore } from './server-core.js';
+import type { SentinelHooks } from './sentinel-hooks.js';
+
+export type { ShutdownRequest } from './context.js';
+
+export interface SentinelServerOptions {
+  hooks: SentinelHooks;
+  logger: { log(level: LogLevel, message: string): void };
+  /** The default user's password (`requirepass`); null or '' for none. */
+  requirepass: string | null;
+  protectedMode: boolean;
+  maxclients: number;
+  /** TCP port; 0 means no TCP listener, as in Redis (listen() then fails: nothing else to listen on). */
+  port: number;
+  /** `bind` addresses; empty means Redis's default `* -::*` (all IPv4, and all IPv6 if available). A leading `-` makes an address optional. */
+  bind: string[];
+  /** Absolute path shown as INFO `executable`. */
+  executable: string;
+  /** ms since the epoch, for INFO uptime. */
+  startTime: number;
+  /** SHUTDOWN from a client: the daemon exits. Without it SHUTDOWN is refused. Can also be set later. */
+  onShutdown?: (request: ShutdownRequest) => void;
+  /** `user` config lines, each as its arguments: `['alice', 'on', '>pw', '+@all']`. Applied before requirepass. */
+  aclUsers?: string[][];
+  /** INFO `process_supervised`. */
+  supervised?: 'no' | 'upstart' | 'systemd' | 'unknown';
+  /** INFO `run_id`; random by default. */
+  runId?: string;
+  /** The first client id; 3 in a real sentinel, which creates two internal clients first. */
+  firstClientId?: number;
+  now?: () => number;
+}
+
+/** Redis's default bind list. */
+const DEFAULT_BIND = ['*', '-::*'];
+const TCP_BACKLOG = 511;
+/** Address families the host may lack: those listeners are skipped, as Redis does. */
+const UNSUPPORTED_FAMILY = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
+const STRERROR: Record<string, string> = {
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EACCES: 'Permission denied',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EINVAL: 'Invalid argument',
+  EPROTONOSUPPORT: 'Protocol not supported',
+};
+
+/**
+ * The sentinel's client-facing server (port 26379): connections, authentication,
+ * the generic Redis commands, pub/sub; SENTINEL commands go to the hooks.
+ */
+export class SentinelServer {
+  private readonly core: ServerCore;
+  private readonly listeners: Server[] = [];
+
+  constructor(private readonly opts: SentinelServerOptions) {
+    this.core = new ServerCore({
+      hooks: opts.hooks,
+      logger: opts.logger,
+      identity: {
+        port: opts.port,
+        maxclients: opts.maxclients,
+        executable: opts.executable,
+        startTime: opts.startTime,
+        runId: opts.runId ?? randomBytes(20).toString('hex'),
+        supervised: opts.supervised ?? 'no',
+      },
+      protectedMode: opts.protectedMode,
+      requirepass: opts.requirepass,
+      aclUsers: opts.aclUsers ?? [],
+      onShutdown: opts.onShutdown,
+      firstClientId: opts.firstClientId ?? 3,
+      now: opts.now ?? Date.now,
+    });
+  }
+
+  /** Called by SHUTDOWN; the caller's connection is closed without a reply. */
+  get onShutdown(): ((request: ShutdownRequest) => void) | undefined {
+    return this.core.onShutdown;
+  }
+
+  set onShutdown(callback: ((request: ShutdownRequest) => void) | undefined) {
+    this.core.onShutdown = callback;
+  }
+
+  /**
+   * Opens one listener per bind address. A failure is logged as Redis does
+   * (`Warning: Could not create server TCP listening socket *:26379: bind: Address
+   * already in use`) and rejects with `Failed listening on port 26379 (TCP), aborting.`
+   */
+  async listen(): Promise<void> {
+    const port = this.opts.port;
+    if (port !== 0) {
+      for (const entry of this.opts.bind.length > 0 ? this.opts.bind : DEFAULT_BIND) {
+        const optional = entry.startsWith('-');
+        const address = optional ? entry.slice(1) : entry;
+        try {
+          this.listeners.push(await this.listenOn(address, port));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? '';
+          const reason = STRERROR[code] ?? (e as Error).message;
+          this.core.log('warning', `Warning: Could not create server TCP listening socket ${address}:${port}: bind: ${reason}`);
+          if ((optional && code === 'EADDRNOTAVAIL') || UNSUPPORTED_FAMILY.has(code)) continue;
+          await this.closeListeners();
+          throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
+        }
+      }
+    }
+    if (this.listeners.length === 0) throw new Error('Configured to not listen anywhere, exiting.');
+    this.core.stats.startSampling(this.opts.now);
+  }
+
+  /** Where the server listens (useful with several bind addresses). */
+  addresses(): AddressInfo[] {
+    return this.listeners.map((l) => l.address()).filter((a): a is AddressInfo => a !== null && typeof a === 'object');
+  }
+
+  /**
+   * Delivers a message to SUBSCRIBE/PSUBSCRIBE clients (RESP2 arrays, RESP3
+   * pushes): the sentinel's events, channel = event type (`+sdown`). Returns the
+   * number of deliveries.
+   */
+  publish(channel: string, message: string): number {
+    return this.core.publish(channel, message);
+  }
+
+  /** CONFIG-time change of requirepass: the default user's only password, or none. */
+  setRequirepass(password: string | null): void {
+    this.core.setRequirepass(password);
+  }
+
+  /** `user <name> <rules>` lines for the config rewrite, sorted by user name. */
+  aclUserLines(): string[] {
+    return this.core.acl.list().map((u) => bytesToText(`user ${u.name} ${u.describe()}`));
+  }
+
+  /** Number of connected clients. */
+  get clientCount(): number {
+    return this.core.clients().length;
+  }
+
+  /** Stops listening and closes every client connection. */
+  async close(): Promise<void> {
+    this.core.stats.stopSampling();
+    this.core.closeAllClients();
+    await this.closeListeners();
+  }
+
+  private listenOn(address: string, port: number): Promise<Server> {
+    const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => {
+        try {
+          this.core.accept(socket);
+        } catch (e) {
+          this.core.log('warning', `Error accepting a client: ${e instanceof Error ? e.message : String(e)}`);
+          socket.destroy();
+        }
+      });
+      server.once('error', reject);
+      server.listen({ host, port, ipv6Only: host.includes(':'), backlog: TCP_BACKLOG, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.core.log('warning', `Listener error on ${address}:${port}: ${e.message}`));
+        resolve(server);
+      });
+    });
+  }
+
+  private async closeListeners(): Promise<void> {
+    const closing = this.listeners.splice(0).map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    await Promise.all(closing);
+  }
+}
