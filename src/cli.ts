@@ -8,6 +8,8 @@ import { decodeBytes, encodeBytes } from './config/split-args.js';
 import { assembleConfigText, ConfigError, ConfigOpenError, parseConfig, type LoadedConfig } from './config/load.js';
 import { Daemon, strerror } from './daemon.js';
 import { createLogger, type LogLevel } from './events/log.js';
+import { FAST_TUNING, REDIS_TUNING } from './core/timing.js';
+import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver, recordingResolver } from './links/resolver.js';
 
 export const VERSION = '0.1.0';
@@ -16,15 +18,18 @@ const REDIS_VERSION = '7.0.15';
 /** Options of ours, taken out of argv before the rest is read the way redis-sentinel reads it. */
 interface Extensions {
   logFormat: 'redis' | 'json';
+  timing: 'fast' | 'redis';
 }
 
 function takeExtensions(args: string[]): { rest: string[]; ext: Extensions } {
-  const ext: Extensions = { logFormat: 'redis' };
+  const ext: Extensions = { logFormat: 'redis', timing: 'fast' };
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--log-format' && i + 1 < args.length) ext.logFormat = args[++i] === 'json' ? 'json' : 'redis';
     else if (a.startsWith('--log-format=')) ext.logFormat = a.slice(13) === 'json' ? 'json' : 'redis';
+    else if (a === '--timing' && i + 1 < args.length) ext.timing = args[++i] === 'redis' ? 'redis' : 'fast';
+    else if (a.startsWith('--timing=')) ext.timing = a.slice(9) === 'redis' ? 'redis' : 'fast';
     else rest.push(a);
   }
   return { rest, ext };
@@ -46,6 +51,10 @@ function usage(): string {
       ].join('\n'),
     )
     .option('log-format', { choices: ['redis', 'json'], describe: 'log lines in Redis format (default) or JSON' })
+    .option('timing', {
+      choices: ['fast', 'redis'],
+      describe: "fast (default) acts on a dead master sooner; redis keeps redis-sentinel 7.0's timer and polling",
+    })
     .version(false)
     .help(false)
     .wrap(null)
@@ -63,7 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   const { rest, ext } = takeExtensions(argv);
-  const resolver = new HostResolver();
+  const resolver = new HostResolver({ blockingLookup: new BlockingLookup().lookup });
   const args = argvToConfigText(rest);
   const configPath = args.configFile;
   let loaded: LoadedConfig;
@@ -120,7 +129,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   for (const warning of loaded.warnings) logger.log('warning', warning);
 
-  const daemon = new Daemon({ config: loaded, configPath, logger, resolver, executable: resolvePath(process.argv[1] ?? 'sentinel') });
+  const daemon = new Daemon({
+    config: loaded,
+    configPath,
+    logger,
+    resolver,
+    executable: resolvePath(process.argv[1] ?? 'sentinel'),
+    tuning: ext.timing === 'redis' ? REDIS_TUNING : FAST_TUNING,
+  });
   process.on('SIGTERM', () => void daemon.shutdown(0, 'SIGTERM'));
   process.on('SIGINT', () => void daemon.shutdown(0, 'SIGINT'));
   try {

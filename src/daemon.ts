@@ -9,9 +9,10 @@ import { decodeBytes } from './config/split-args.js';
 import type { Action } from './core/actions.js';
 import { sentinelCommand } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
-import type { Timings } from './core/timing.js';
+import type { Timings, Tuning } from './core/timing.js';
 import type { Logger } from './events/log.js';
 import { LinkManager } from './links/link-manager.js';
+import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
 import { SentinelServer } from './server/server.js';
@@ -25,6 +26,7 @@ export interface DaemonOptions {
   /** Hostname lookups (used when resolve-hostnames is on); default: a HostResolver of its own. */
   resolver?: HostResolver;
   timings?: Partial<Timings>;
+  tuning?: Tuning;
 }
 
 /**
@@ -41,7 +43,7 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
-    this.resolver = opts.resolver ?? new HostResolver();
+    this.resolver = opts.resolver ?? new HostResolver({ blockingLookup: new BlockingLookup().lookup });
     this.core = new SentinelCore({
       config: config.sentinel,
       clock: () => Date.now(),
@@ -50,6 +52,7 @@ export class Daemon {
       saveConfig: (c) => this.saveConfig(c),
       listeningPort: config.server.port,
       timings: opts.timings,
+      tuning: opts.tuning,
     });
     this.core.requirepass = config.server.requirepass;
 
@@ -64,7 +67,8 @@ export class Daemon {
     );
 
     const hooks: SentinelHooks = {
-      sentinelCommand: (argv) => this.input(() => this.sentinelCommand(argv)),
+      // A client's command may wait for DNS, as in Redis; input from the network never does.
+      sentinelCommand: (argv) => this.input(() => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
       infoSentinelSection: () => this.infoSentinelSection(),
       currentHz: () => this.core.hz,
       masterNames: () => [...this.core.masters.keys()],
@@ -81,6 +85,7 @@ export class Daemon {
       bind: config.server.bind,
       executable: opts.executable,
       startTime: Date.now(),
+      aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
     });
   }
@@ -91,8 +96,8 @@ export class Daemon {
     log.log('warning', `Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
     log.log('warning', 'Configuration loaded');
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
-    log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
     await this.server.listen();
+    log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
     this.resolver.start();
     this.input(() => {
       this.core.ensureMyId();
@@ -215,7 +220,9 @@ export class Daemon {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
-      const text = rewriteConfig(old, this.opts.config.server, sentinel, {
+      // The users as ACL commands left them, not as the file had them.
+      const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
+      const text = rewriteConfig(old, server, sentinel, {
         downAfterMs: this.core.timings.defaultDownAfter,
         failoverTimeoutMs: this.core.timings.defaultFailoverTimeout,
       });

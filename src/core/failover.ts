@@ -25,8 +25,16 @@ export function startFailover(core: SentinelCore, m: MasterInstance): void {
 
 /** Starts a failover of an ODOWN master unless one ran too recently; true when it started. */
 export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): boolean {
-  if (!m.flags.odown || m.flags.failoverInProgress) return false;
+  if (!m.flags.odown || m.flags.failoverInProgress) {
+    m.failoverNotBefore = 0;
+    return false;
+  }
   const now = core.now();
+  const jitter = core.tuning.failoverStartJitterMs;
+  if (jitter > 0) {
+    if (m.failoverNotBefore === 0) m.failoverNotBefore = now + 1 + core.randomInt(jitter);
+    if (now < m.failoverNotBefore) return false;
+  }
   if (now - m.failoverStartTime < m.failoverTimeoutMs * 2) {
     if (m.failoverDelayLogged !== m.failoverStartTime) {
       const notBefore = ctime(m.failoverStartTime + m.failoverTimeoutMs * 2);
@@ -35,6 +43,7 @@ export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): bo
     }
     return false;
   }
+  m.failoverNotBefore = 0;
   startFailover(core, m);
   return true;
 }
@@ -209,6 +218,7 @@ function sendSlaveOfNoOne(core: SentinelCore, m: MasterInstance): void {
     return;
   }
   if (!sendSlaveOf(core, promoted, null)) return;
+  if (core.tuning.infoAfterSlaveof) core.send(promoted, 'cc', ['INFO'], 'info');
   core.emit('notice', '+failover-state-wait-promotion', promoted);
   m.failoverState = 'wait_promotion';
   m.failoverStateChangeTime = now;
@@ -232,6 +242,7 @@ function reconfigureReplicas(core: SentinelCore, m: MasterInstance): void {
     if (r.flags.reconfSent || r.flags.reconfInprog) continue;
     if (r.link.disconnected || !promoted) continue;
     if (sendSlaveOf(core, r, promoted.addr)) {
+      if (core.tuning.infoAfterSlaveof) core.send(r, 'cc', ['INFO'], 'info');
       r.flags.reconfSent = true;
       r.slaveReconfSentTime = now;
       core.emit('notice', '+slave-reconf-sent', r);
@@ -293,12 +304,29 @@ export function resetMasterAndChangeAddress(core: SentinelCore, m: MasterInstanc
   m.addr = next;
   m.oDownSinceTime = 0;
   m.sDownSinceTime = 0;
+  forgetAboutOldAddress(core, m);
   for (const a of keep) {
     const r = core.createReplica(m, a);
     if (r) core.emit('notice', '+slave', r);
   }
   core.flushConfig();
   return true;
+}
+
+/**
+ * Beyond Redis: nothing learnt about the old address may judge the new one.
+ * Redis keeps its peers' "master is down" answers (about the dead master) and
+ * reconnects to the new address only after its reconnect throttle, so with a
+ * short down-after it can see the new master SDOWN, then ODOWN, and fail over
+ * a second time. We connect at once and drop those answers.
+ */
+function forgetAboutOldAddress(core: SentinelCore, m: MasterInstance): void {
+  m.link.lastReconnTime = 0;
+  for (const s of m.sentinels.values()) {
+    s.flags.masterDown = false;
+    s.leader = null;
+    s.lastMasterDownReplyTime = core.now() - 5 * core.timings.askPeriod - 1;
+  }
 }
 
 /** Hellos may have told us of a newer configuration of this master at another address. */

@@ -88,6 +88,7 @@ export interface InstanceBase {
   lastPubTime: number;
   lastHelloTime: number;
   lastMasterDownReplyTime: number;
+  lastMasterDownAskTime: number;
   infoRefresh: number;
   info: string | null;
   /** null when the last INFO had no role line. */
@@ -136,6 +137,8 @@ export interface MasterInstance extends InstanceBase {
   failoverStateChangeTime: number;
   failoverStartTime: number;
   failoverDelayLogged: number;
+  /** With a start jitter, the earliest moment this ODOWN master's failover may start; 0 when unset. */
+  failoverNotBefore: number;
   promoted: ReplicaInstance | null;
   /** Keyed by replica name (`ip:port`). */
   replicas: Map<string, ReplicaInstance>;
@@ -187,6 +190,7 @@ export function baseFields(
     lastPubTime: now,
     lastHelloTime: now,
     lastMasterDownReplyTime: now,
+    lastMasterDownAskTime: 0,
     infoRefresh: 0,
     info: null,
     roleReported: kind === 'slave' ? 'slave' : 'master',

@@ -14,7 +14,7 @@ import {
   type ReplicaInstance,
   type SentinelInstance,
 } from './instance.js';
-import { FAST_INFO_PERIOD, HELLO_CHANNEL, MAX_PENDING_COMMANDS, REDIS_TIMINGS, RUN_ID_SIZE, type Timings } from './timing.js';
+import { HELLO_CHANNEL, MAX_PENDING_COMMANDS, REDIS_TIMINGS, RUN_ID_SIZE, type Timings } from './timing.js';
 import type { SentinelConfig } from '../config/model.js';
 import { toConfig } from './snapshot.js';
 import {
@@ -25,7 +25,10 @@ import {
   switchToPromoted,
 } from './failover.js';
 import { ScriptQueue } from './scripts.js';
-import { MAX_DESYNC_MS } from './timing.js';
+import { FAST_TUNING, MAX_DESYNC_MS, type Tuning } from './timing.js';
+
+const REDIS_TICK_MIN = 52;
+const REDIS_TICK_MAX = 100;
 
 export interface CoreOptions {
   config: SentinelConfig;
@@ -39,6 +42,7 @@ export interface CoreOptions {
   /** The port announced in hello messages when announce-port is 0. */
   listeningPort: number;
   timings?: Partial<Timings>;
+  tuning?: Tuning;
 }
 
 /**
@@ -49,6 +53,7 @@ export interface CoreOptions {
 export class SentinelCore {
   readonly masters = new Map<string, MasterInstance>();
   readonly timings: Timings;
+  readonly tuning: Tuning;
   myid: string;
   currentEpoch: number;
   announceIp: string | null;
@@ -88,6 +93,7 @@ export class SentinelCore {
     this.saveConfigFn = opts.saveConfig;
     this.listeningPort = opts.listeningPort;
     this.timings = { ...REDIS_TIMINGS, ...opts.timings };
+    this.tuning = opts.tuning ?? FAST_TUNING;
     const c = opts.config;
     this.myid = c.myid ?? '';
     this.currentEpoch = c.currentEpoch;
@@ -220,6 +226,7 @@ export class SentinelCore {
       failoverStateChangeTime: 0,
       failoverStartTime: 0,
       failoverDelayLogged: 0,
+      failoverNotBefore: 0,
       promoted: null,
       replicas: new Map(),
       sentinels: new Map(),
@@ -704,8 +711,14 @@ export class SentinelCore {
 
   /** The delay until the next tick: Redis runs its timer at a random 10..19 Hz to desynchronise peers. */
   scheduleNextTick(): number {
-    this.hz = 10 + Math.floor(this.random() * 10);
-    return Math.floor(1000 / this.hz);
+    const { tickMinMs, tickMaxMs } = this.tuning;
+    if (tickMinMs === REDIS_TICK_MIN && tickMaxMs === REDIS_TICK_MAX) {
+      this.hz = 10 + this.randomInt(10);
+      return Math.floor(1000 / this.hz);
+    }
+    const delay = tickMinMs + this.randomInt(tickMaxMs - tickMinMs + 1);
+    this.hz = Math.floor(1000 / delay);
+    return delay;
   }
 
   tick(): void {
@@ -780,7 +793,7 @@ export class SentinelCore {
 
     let infoPeriod = this.timings.infoPeriod;
     if (ri.kind === 'slave' && (ri.master.flags.odown || ri.master.flags.failoverInProgress || ri.masterLinkDownTime !== 0)) {
-      infoPeriod = FAST_INFO_PERIOD;
+      infoPeriod = this.tuning.fastInfoPeriodMs;
     }
     const pingPeriod = Math.min(ri.downAfterMs, this.timings.pingPeriod);
 
@@ -864,7 +877,8 @@ export class SentinelCore {
         s.leader = null;
       }
       if (!m.flags.sdown || s.link.disconnected) continue;
-      if (!forced && now - s.lastMasterDownReplyTime < this.timings.askPeriod) continue;
+      if (!forced && !this.askIsDue(s, now)) continue;
+      s.lastMasterDownAskTime = now;
       const addr = m.addr;
       this.send(
         s,
@@ -880,6 +894,14 @@ export class SentinelCore {
         'is-master-down',
       );
     }
+  }
+
+  /** Redis asks once an ask-period has passed since the last answer; the fast profile asks more often while answers keep coming. */
+  private askIsDue(s: SentinelInstance, now: number): boolean {
+    const fast = this.tuning.askPeriodWhileSdownMs;
+    if (fast === null) return now - s.lastMasterDownReplyTime >= this.timings.askPeriod;
+    const answered = s.lastMasterDownReplyTime >= s.lastMasterDownAskTime;
+    return now - s.lastMasterDownAskTime >= (answered ? fast : this.timings.askPeriod);
   }
 
   private handleMasterDownReply(s: SentinelInstance, reply: ObservedReply): void {

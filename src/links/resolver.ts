@@ -4,10 +4,13 @@
  * answers come from a cache: a miss starts a lookup and answers null, and the
  * next attempt (the next INFO, hello or client command) finds the address.
  * Entries in use are looked up again periodically, so a moved name is followed.
+ * Inside blockOnMiss() (a client's command) a miss is looked up synchronously
+ * instead, as Redis does, so the client gets its answer on the first try.
  */
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Resolver } from '../core/address.js';
+import type { BlockingLookupFn } from './blocking-lookup.js';
 
 /** One lookup: the address, or null when the name does not exist; throws on a transient failure. */
 export type LookupFn = (host: string) => Promise<string | null>;
@@ -24,6 +27,10 @@ export interface HostResolverOptions {
   maxEntries?: number;
   /** Lookups running at once; further misses start none (they are retried on the next ask). */
   maxInFlight?: number;
+  /** The synchronous lookup used inside blockOnMiss(); none: misses there are misses too. */
+  blockingLookup?: BlockingLookupFn | null;
+  /** The longest a blocking lookup may stall the daemon. */
+  blockingTimeoutMs?: number;
   clock?: () => number;
 }
 
@@ -33,6 +40,7 @@ export const RESOLVER_DEFAULTS = {
   negativeTtlMs: 5_000,
   maxEntries: 1024,
   maxInFlight: 16,
+  blockingTimeoutMs: 5_000,
 } as const;
 
 interface Entry {
@@ -58,18 +66,22 @@ export class HostResolver {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly lookup: LookupFn;
   private readonly clock: () => number;
-  private readonly settings: Required<Omit<HostResolverOptions, 'lookup' | 'clock'>>;
+  private readonly blockingLookup: BlockingLookupFn | null;
+  private readonly settings: Required<Omit<HostResolverOptions, 'lookup' | 'clock' | 'blockingLookup'>>;
   private timer: NodeJS.Timeout | null = null;
+  private blockingDepth = 0;
 
   constructor(options: HostResolverOptions = {}) {
     this.lookup = options.lookup ?? systemLookup;
     this.clock = options.clock ?? Date.now;
+    this.blockingLookup = options.blockingLookup ?? null;
     this.settings = {
       refreshMs: options.refreshMs ?? RESOLVER_DEFAULTS.refreshMs,
       idleExpiryMs: options.idleExpiryMs ?? RESOLVER_DEFAULTS.idleExpiryMs,
       negativeTtlMs: options.negativeTtlMs ?? RESOLVER_DEFAULTS.negativeTtlMs,
       maxEntries: options.maxEntries ?? RESOLVER_DEFAULTS.maxEntries,
       maxInFlight: options.maxInFlight ?? RESOLVER_DEFAULTS.maxInFlight,
+      blockingTimeoutMs: options.blockingTimeoutMs ?? RESOLVER_DEFAULTS.blockingTimeoutMs,
     };
   }
 
@@ -80,17 +92,36 @@ export class HostResolver {
     const key = host.toLowerCase();
     const entry = this.entries.get(key);
     const now = this.clock();
-    if (entry === undefined) {
-      this.startLookup(key);
-      return null;
-    }
+    if (entry === undefined) return this.lookUpMiss(key);
     entry.lastAsked = now;
     // Move to the end: Map order is the LRU order.
     this.entries.delete(key);
     this.entries.set(key, entry);
-    if (entry.ip === null && now - entry.resolvedAt >= this.settings.negativeTtlMs) this.startLookup(key);
+    if (entry.ip === null && now - entry.resolvedAt >= this.settings.negativeTtlMs) return this.lookUpMiss(key);
     return entry.ip;
   };
+
+  /** Runs `fn` with misses looked up synchronously (when a blocking lookup was given). */
+  blockOnMiss<T>(fn: () => T): T {
+    this.blockingDepth++;
+    try {
+      return fn();
+    } finally {
+      this.blockingDepth--;
+    }
+  }
+
+  private lookUpMiss(key: string): string | null {
+    if (this.blockingDepth > 0 && this.blockingLookup !== null) {
+      const ip = this.blockingLookup(key, this.settings.blockingTimeoutMs);
+      if (ip !== undefined) {
+        this.store(key, ip);
+        return ip;
+      }
+    }
+    this.startLookup(key);
+    return null;
+  }
 
   /** Looks up every name (IP literals skipped) and waits, at most `timeoutMs`, for the answers. */
   async preResolve(hosts: Iterable<string>, timeoutMs = 10_000): Promise<void> {

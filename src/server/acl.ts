@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CommandCatalog, CommandSpec } from './command-catalog.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../core/glob.js';
 
 /**
  * ACL users as redis-sentinel 7.0 keeps them: enabled flag, passwords (SHA-256),
@@ -174,7 +174,8 @@ export class AclStore {
   /** A channel is matched against the user's patterns; a PSUBSCRIBE pattern must equal one of them. */
   canAccessChannel(user: AclUser, channel: string, isPattern: boolean): boolean {
     if (user.allChannels) return true;
-    return user.channelPatterns.some((p) => (isPattern ? p === channel : globMatch(p, channel)));
+    const bytes = Buffer.from(channel, 'latin1');
+    return user.channelPatterns.some((p) => (isPattern ? p === channel : globMatch(Buffer.from(p, 'latin1'), bytes)));
   }
 
   private applyRule(user: AclUser, rule: string): void {

@@ -1,4 +1,4 @@
-import { loadFixture, type FixtureName } from './fixtures.js';
+import { loadFixture } from './fixtures.js';
 import { indexResp, mapLookup, type RespNode } from './resp-index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { bulk, push, type Reply } from '../resp/reply.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../core/glob.js';
 
 /** A connection that can hold subscriptions. Channel and pattern names are latin1 byte strings. */
 export interface Subscriber {
@@ -57,8 +57,8 @@ export class PubSub {
       receivers++;
     }
     for (const [pattern, subscribers] of this.patterns) {
-      if (!globMatch(pattern, channel)) continue;
       const patternBytes = Buffer.from(pattern, 'latin1');
+      if (!globMatch(patternBytes, channelBytes)) continue;
       for (const who of subscribers) {
         who.deliver(push([bulk('pmessage'), bulk(patternBytes), bulk(channelBytes), bulk(message)]));
         receivers++;

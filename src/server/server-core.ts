@@ -66,7 +66,9 @@ export class ServerCore implements ServerContext, ClientHost {
     this.nextClientId = opts.firstClientId;
     this.acl = new AclStore(this.catalog);
     for (const [name, ...rules] of opts.aclUsers) {
-      const refused = this.acl.setUser(textToBytes(name), rules.map(textToBytes));
+      // As in Redis, a user that already exists (`default`) is reset before its configured rules apply.
+      const existing = this.acl.list().some((u) => u.name === textToBytes(name));
+      const refused = this.acl.setUser(textToBytes(name), (existing ? ['reset', ...rules] : rules).map(textToBytes));
       if (refused !== null) throw new Error(`Error in user declaration '${name}': ${refused.reason}`);
     }
     if (opts.requirepass !== null) this.setRequirepass(opts.requirepass);

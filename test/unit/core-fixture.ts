@@ -3,6 +3,7 @@ import type { Action, ConnKind, ObservedReply } from '../../src/core/actions.js'
 import type { SentinelEvent } from '../../src/core/events.js';
 import type { Instance } from '../../src/core/instance.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
+import { REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 
 export const MYID = 'a'.repeat(40);
 export const PEER_ID = 'b'.repeat(40);
@@ -15,7 +16,8 @@ export class CoreHarness {
   readonly events: SentinelEvent[] = [];
   readonly actions: Action[] = [];
 
-  constructor(configure: (c: SentinelConfig) => void = () => {}) {
+  /** Redis's timer and polling unless told otherwise, so tests pin redis-sentinel's behaviour. */
+  constructor(configure: (c: SentinelConfig) => void = () => {}, tuning: Tuning = REDIS_TUNING) {
     const config = emptySentinelConfig();
     config.myid = MYID;
     const m = newMasterConfig('mymaster', '127.0.0.1', 6379, 2);
@@ -32,6 +34,7 @@ export class CoreHarness {
         return null;
       },
       listeningPort: 26379,
+      tuning,
     });
   }
 

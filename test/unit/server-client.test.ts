@@ -1,24 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawConnection, startServer, type TestServer } from './server-kit.js';
+import { describe, expect, it } from 'vitest';
+import { useServer } from './server-kit.js';
 
-let t: TestServer;
-const open: RawConnection[] = [];
-
-beforeEach(async () => {
-  t = await startServer();
-});
-
-afterEach(async () => {
-  open.splice(0).forEach((c) => c.close());
-  await t.close();
-});
-
-async function connection(): Promise<RawConnection> {
-  const conn = await RawConnection.open(t.port);
-  open.push(conn);
-  return conn;
-}
+const server = useServer();
+const connection = (protocol?: 2 | 3) => server.connection(protocol);
 
 /** The body of a bulk or verbatim reply. */
 function body(reply: string): string {
@@ -40,7 +25,7 @@ describe('CLIENT LIST and CLIENT INFO', () => {
     expect(first).not.toBeNull();
     expect(second).not.toBeNull();
     expect(first?.[1]).toBe('3');
-    expect(first?.[3]).toBe(String(t.port));
+    expect(first?.[3]).toBe(String(server.t.port));
     expect(first?.[5]).toBe('alpha');
     expect(first?.[8]).toBe('P');
     expect(first?.[9]).toBe('1');
@@ -140,7 +125,7 @@ describe('CLIENT KILL', () => {
     const line = body(await killer.call('CLIENT', 'LIST', 'ID', '3'));
     const addr = /addr=(\S+)/.exec(line)?.[1] ?? '';
     expect(await killer.call('CLIENT', 'KILL', 'LADDR', '127.0.0.1:1')).toBe(':0\r\n');
-    expect(await killer.call('CLIENT', 'KILL', 'ADDR', addr, 'LADDR', `127.0.0.1:${t.port}`)).toBe(':1\r\n');
+    expect(await killer.call('CLIENT', 'KILL', 'ADDR', addr, 'LADDR', `127.0.0.1:${server.t.port}`)).toBe(':1\r\n');
     expect(await victim.closedWithin()).toBe(true);
   });
 
@@ -210,7 +195,7 @@ describe('CLIENT PAUSE', () => {
     expect(await pauser.call('INFO', 'clients')).toContain('\r\nblocked_clients:1\r\n');
     expect(await pauser.call('CLIENT', 'UNPAUSE')).toBe('+OK\r\n');
     expect((await other.read()).bytes.toString()).toBe(':1\r\n');
-    expect(t.hooks.hellos).toEqual(['x']);
+    expect(server.t.hooks.hellos).toEqual(['x']);
   });
 
   it('validates its arguments', async () => {

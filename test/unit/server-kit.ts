@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { ReplyParser, type RespValue } from '../../src/resp/reply-parser.js';
 import { bulk, type Reply } from '../../src/resp/reply.js';
 import type { ClientView, SentinelHooks } from '../../src/server/sentinel-hooks.js';
@@ -81,6 +82,42 @@ export async function startServer(overrides: Partial<SentinelServerOptions> = {}
   }
 }
 
+/**
+ * A fresh server for every test of the calling file, and connections to it that
+ * are closed after each test.
+ */
+export function useServer(): {
+  readonly t: TestServer;
+  connection(protocol?: 2 | 3): Promise<RawConnection>;
+  restart(overrides: Partial<SentinelServerOptions>): Promise<void>;
+} {
+  let current: TestServer | undefined;
+  const connections: RawConnection[] = [];
+  beforeEach(async () => {
+    current = await startServer();
+  });
+  afterEach(async () => {
+    connections.splice(0).forEach((c) => c.close());
+    await current?.close();
+  });
+  return {
+    get t(): TestServer {
+      if (current === undefined) throw new Error('the server is not started');
+      return current;
+    },
+    async connection(protocol: 2 | 3 = 2): Promise<RawConnection> {
+      const conn = await RawConnection.open(this.t.port);
+      connections.push(conn);
+      if (protocol === 3) await conn.call('HELLO', '3');
+      return conn;
+    },
+    async restart(overrides: Partial<SentinelServerOptions>): Promise<void> {
+      await current?.close();
+      current = await startServer(overrides);
+    },
+  };
+}
+
 export interface RawReply {
   value: RespValue;
   bytes: Buffer;
@@ -113,9 +150,9 @@ export class RawConnection {
     socket.on('error', () => {});
   }
 
-  static open(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawConnection> {
+  static open(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host, localAddress });
+      const socket = connect({ port, host });
       socket.once('connect', () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });

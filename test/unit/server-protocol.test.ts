@@ -1,23 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawConnection, startServer, type TestServer } from './server-kit.js';
+import { describe, expect, it } from 'vitest';
+import { RawConnection, startServer, useServer } from './server-kit.js';
 
-let t: TestServer;
-const open: RawConnection[] = [];
-
-beforeEach(async () => {
-  t = await startServer();
-});
-
-afterEach(async () => {
-  open.splice(0).forEach((c) => c.close());
-  await t.close();
-});
-
-async function connection(): Promise<RawConnection> {
-  const conn = await RawConnection.open(t.port);
-  open.push(conn);
-  return conn;
-}
+const server = useServer();
+const connection = (protocol?: 2 | 3) => server.connection(protocol);
 
 describe('SentinelServer connections', () => {
   it('answers inline and multibulk PING', async () => {
@@ -63,7 +48,7 @@ describe('SentinelServer connections', () => {
     const replies = await c.readMany(2);
     expect(replies.map((r) => r.bytes.toString())).toEqual(['+PONG\r\n', '-ERR Protocol error: invalid multibulk length\r\n']);
     expect(await c.closedWithin()).toBe(true);
-    const logged = t.logs.find((l) => l.message.startsWith('Protocol error (invalid mbulk count) from client: id='));
+    const logged = server.t.logs.find((l) => l.message.startsWith('Protocol error (invalid mbulk count) from client: id='));
     expect(logged?.level).toBe('verbose');
   });
 
@@ -81,7 +66,7 @@ describe('SentinelServer connections', () => {
       expect(await c.closedWithin()).toBe(true);
       expect(await c.quiet(20)).toBe(true);
     }
-    const warnings = t.logs.filter((l) => l.message.startsWith('Possible SECURITY ATTACK detected.'));
+    const warnings = server.t.logs.filter((l) => l.message.startsWith('Possible SECURITY ATTACK detected.'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0].level).toBe('warning');
   });
@@ -114,8 +99,7 @@ describe('SentinelServer connections', () => {
   });
 
   it('refuses connections beyond maxclients with the Redis error', async () => {
-    await t.close();
-    t = await startServer({ maxclients: 1 });
+    await server.restart({ maxclients: 1 });
     const first = await connection();
     expect(await first.call('PING')).toBe('+PONG\r\n');
     const second = await connection();
@@ -126,29 +110,28 @@ describe('SentinelServer connections', () => {
 
   it('closes client connections and stops listening on close()', async () => {
     const c = await connection();
-    await t.server.close();
+    await server.t.server.close();
     expect(await c.closedWithin()).toBe(true);
-    await expect(RawConnection.open(t.port)).rejects.toThrow();
+    await expect(RawConnection.open(server.t.port)).rejects.toThrow();
   });
 });
 
 describe('SentinelServer listeners', () => {
   it('reports a port in use the way Redis does and fails', async () => {
     const logs: string[] = [];
-    const second = await startServer({ port: t.port, logger: { log: (_l, m) => logs.push(m) } }).catch((e: Error) => e);
+    const second = await startServer({ port: server.t.port, logger: { log: (_l, m) => logs.push(m) } }).catch((e: Error) => e);
     expect(second).toBeInstanceOf(Error);
-    expect((second as Error).message).toBe(`Failed listening on port ${t.port} (TCP), aborting.`);
+    expect((second as Error).message).toBe(`Failed listening on port ${server.t.port} (TCP), aborting.`);
     expect(logs).toEqual([
-      `Warning: Could not create server TCP listening socket 127.0.0.1:${t.port}: bind: Address already in use`,
+      `Warning: Could not create server TCP listening socket 127.0.0.1:${server.t.port}: bind: Address already in use`,
     ]);
   });
 
   it('skips an optional address that does not exist but fails on a required one', async () => {
-    await t.close();
     const logs: string[] = [];
     const logger = { log: (_l: string, m: string) => logs.push(m) };
-    t = await startServer({ bind: ['127.0.0.1', '-192.0.2.254'], logger });
-    expect(t.server.addresses().map((a) => a.address)).toEqual(['127.0.0.1']);
+    await server.restart({ bind: ['127.0.0.1', '-192.0.2.254'], logger });
+    expect(server.t.server.addresses().map((a) => a.address)).toEqual(['127.0.0.1']);
     expect(logs.some((m) => m.includes('192.0.2.254') && m.endsWith('bind: Cannot assign requested address'))).toBe(true);
     const failed = await startServer({ bind: ['127.0.0.1', '192.0.2.254'], logger }).catch((e: Error) => e);
     expect(failed).toBeInstanceOf(Error);

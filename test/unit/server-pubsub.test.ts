@@ -1,24 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawConnection, startServer, type TestServer } from './server-kit.js';
+import { describe, expect, it } from 'vitest';
+import { useServer, type RawConnection } from './server-kit.js';
 
-let t: TestServer;
-const open: RawConnection[] = [];
-
-beforeEach(async () => {
-  t = await startServer();
-});
-
-afterEach(async () => {
-  open.splice(0).forEach((c) => c.close());
-  await t.close();
-});
-
-async function connection(protocol: 2 | 3 = 2): Promise<RawConnection> {
-  const conn = await RawConnection.open(t.port);
-  open.push(conn);
-  if (protocol === 3) await conn.call('HELLO', '3');
-  return conn;
-}
+const server = useServer();
+const connection = (protocol?: 2 | 3) => server.connection(protocol);
 
 const frame = (marker: '*' | '>', ...items: Array<string | number | null>) =>
   `${marker}${items.length}\r\n` +
@@ -39,12 +23,12 @@ describe('SUBSCRIBE and PSUBSCRIBE', () => {
       c.send('PSUBSCRIBE', '*');
       expect(await texts(c, 1)).toEqual([frame(marker, 'psubscribe', '*', 3)]);
 
-      expect(t.server.publish('+sdown', 'master mymaster 127.0.0.1 6379')).toBe(2);
+      expect(server.t.server.publish('+sdown', 'master mymaster 127.0.0.1 6379')).toBe(2);
       expect(await texts(c, 2)).toEqual([
         frame(marker, 'message', '+sdown', 'master mymaster 127.0.0.1 6379'),
         frame(marker, 'pmessage', '*', '+sdown', 'master mymaster 127.0.0.1 6379'),
       ]);
-      expect(t.server.publish('+tilt', '#tilt mode entered')).toBe(1);
+      expect(server.t.server.publish('+tilt', '#tilt mode entered')).toBe(1);
       expect(await texts(c, 1)).toEqual([frame(marker, 'pmessage', '*', '+tilt', '#tilt mode entered')]);
     });
 
@@ -61,7 +45,7 @@ describe('SUBSCRIBE and PSUBSCRIBE', () => {
       expect(await texts(c, 1)).toEqual([frame(marker, 'punsubscribe', 'p*', 0)]);
       c.send('UNSUBSCRIBE');
       expect(await texts(c, 1)).toEqual([frame(marker, 'unsubscribe', null, 0)]);
-      expect(t.server.publish('a', 'x')).toBe(0);
+      expect(server.t.server.publish('a', 'x')).toBe(0);
     });
   }
 
@@ -95,13 +79,13 @@ describe('SUBSCRIBE and PSUBSCRIBE', () => {
     const c = await connection();
     c.send('PSUBSCRIBE', '+s*', '-[ot]*', 'x?z', 'lit\\*');
     await c.readMany(4);
-    expect(t.server.publish('+sdown', 'a')).toBe(1);
-    expect(t.server.publish('-odown', 'b')).toBe(1);
-    expect(t.server.publish('-tilt', 'c')).toBe(1);
-    expect(t.server.publish('-sdown', 'd')).toBe(0);
-    expect(t.server.publish('xyz', 'e')).toBe(1);
-    expect(t.server.publish('lit*', 'f')).toBe(1);
-    expect(t.server.publish('litx', 'g')).toBe(0);
+    expect(server.t.server.publish('+sdown', 'a')).toBe(1);
+    expect(server.t.server.publish('-odown', 'b')).toBe(1);
+    expect(server.t.server.publish('-tilt', 'c')).toBe(1);
+    expect(server.t.server.publish('-sdown', 'd')).toBe(0);
+    expect(server.t.server.publish('xyz', 'e')).toBe(1);
+    expect(server.t.server.publish('lit*', 'f')).toBe(1);
+    expect(server.t.server.publish('litx', 'g')).toBe(0);
     const patterns = (await c.readMany(5)).map((r) => (r.value.type === 'array' && r.value.items[1].type === 'bulk' ? r.value.items[1].value.toString() : ''));
     expect(patterns).toEqual(['+s*', '-[ot]*', '-[ot]*', 'x?z', 'lit\\*']);
   });
@@ -119,24 +103,24 @@ describe('SUBSCRIBE and PSUBSCRIBE', () => {
     expect(stats).toContain('\r\npubsub_patterns:1\r\n');
     b.close();
     await new Promise((r) => setTimeout(r, 50));
-    expect(t.server.publish('x', 'm')).toBe(1);
+    expect(server.t.server.publish('x', 'm')).toBe(1);
   });
 });
 
 describe('slow subscribers', () => {
   it('drops a subscriber whose unread output passes the 32 MB pub/sub limit', async () => {
     const { connect } = await import('node:net');
-    const socket = connect({ port: t.port, host: '127.0.0.1' });
+    const socket = connect({ port: server.t.port, host: '127.0.0.1' });
     await new Promise((resolve) => socket.once('connect', resolve));
     const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
     socket.write('SUBSCRIBE +sdown\r\n');
     await new Promise((resolve) => socket.once('data', resolve));
     socket.pause();
     const message = 'x'.repeat(1024 * 1024);
-    for (let i = 0; i < 40; i++) t.server.publish('+sdown', message);
+    for (let i = 0; i < 40; i++) server.t.server.publish('+sdown', message);
     await new Promise((r) => setTimeout(r, 50));
-    expect(t.logs.some((l) => l.level === 'warning' && l.message.endsWith('scheduled to be closed ASAP for overcoming of output buffer limits.'))).toBe(true);
-    expect(t.server.clientCount).toBe(0);
+    expect(server.t.logs.some((l) => l.level === 'warning' && l.message.endsWith('scheduled to be closed ASAP for overcoming of output buffer limits.'))).toBe(true);
+    expect(server.t.server.clientCount).toBe(0);
     // The client notices once it reads again.
     socket.resume();
     expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r(false), 2000))])).toBe(true);
@@ -148,7 +132,7 @@ describe('PUBLISH', () => {
     const c = await connection();
     expect(await c.call('PUBLISH', '__sentinel__:hello', '127.0.0.1,26379,abc,0,mymaster,127.0.0.1,6379,0')).toBe(':1\r\n');
     expect(await c.call('PUBLISH', '__sentinel__:hello', 'garbage')).toBe(':1\r\n');
-    expect(t.hooks.hellos).toEqual(['127.0.0.1,26379,abc,0,mymaster,127.0.0.1,6379,0', 'garbage']);
+    expect(server.t.hooks.hellos).toEqual(['127.0.0.1,26379,abc,0,mymaster,127.0.0.1,6379,0', 'garbage']);
   });
 
   it('refuses every other channel and never re-publishes', async () => {

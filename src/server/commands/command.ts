@@ -2,7 +2,7 @@ import { array, bulk, bulkArray, err, integer, map, nullBulk, type Reply } from 
 import type { CommandSpec } from '../command-catalog.js';
 import type { CommandHandler } from '../context.js';
 import { syntaxError } from '../errors.js';
-import { globMatch } from '../glob.js';
+import { globMatch } from '../../core/glob.js';
 import { raw } from './raw.js';
 
 export const command: CommandHandler = (ctx) => raw(ctx.server.catalog.commandReply(ctx.client.protocol));
@@ -51,8 +51,7 @@ export const commandList: CommandHandler = (ctx) => {
       return names(all.filter((s) => s.categories.includes(category)));
     }
     case 'pattern': {
-      const pattern = ctx.bytes(4);
-      return names(all.filter((s) => globMatch(pattern, s.name, true)));
+      return names(all.filter((s) => globMatch(ctx.argv[4], s.name, true)));
     }
     default:
       return syntaxError;
