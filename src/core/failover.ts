@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { announced, makeAddress, sameAddress, type Address } from './address.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import type { SentinelCore } from './sentinel.js';
@@ -340,9 +341,9 @@ export function followNewerConfig(core: SentinelCore, m: MasterInstance, fromSen
   }
 }
 
-/** Does `host`, as an instance reported it, name this address? */
+/** Does `host`, as an instance reported it, name this address? Names are looked up only with resolve-hostnames. */
 export function hostMatches(core: SentinelCore, addr: Address, host: string): boolean {
-  const ip = core.resolveHost(host);
+  const ip = core.resolveHostnames ? core.resolveHost(host) : isIP(host) ? host : null;
   if (ip !== null) return ip.toLowerCase() === addr.ip.toLowerCase();
   return (core.resolveHostnames ? addr.hostname : addr.ip).toLowerCase() === host.toLowerCase();
 }

@@ -761,7 +761,8 @@ export class SentinelCore {
       this.tilt = true;
       this.tiltStartTime = now;
       this.emit('warning', '+tilt', null, '#tilt mode entered');
-      this.log('verbose', `TILT: the timer ran ${delta} ms after the previous run (trigger ${this.timings.tiltTrigger} ms)`);
+      // Beyond Redis: say what was measured, so an operator can tell a stalled process from a clock step.
+      this.log('warning', `TILT: the timer ran ${delta} ms after the previous run (trigger ${this.timings.tiltTrigger} ms)`);
     }
     this.previousTime = now;
   }
