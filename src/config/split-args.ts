@@ -105,7 +105,46 @@ export function splitArgsBytes(line: Uint8Array): Buffer[] | null {
 
 /** sdssplitargs on text: the line's bytes are split, and each argument decoded (see decodeBytes). */
 export function splitArgs(line: string): string[] | null {
-  return splitArgsBytes(encodeBytes(line))?.map(decodeBytes) ?? null;
+  if (line.includes('\\')) return splitArgsBytes(encodeBytes(line))?.map(decodeBytes) ?? null;
+  return splitWithoutEscapes(line);
+}
+
+/**
+ * The common case, kept fast because a config rewrite splits every line of the
+ * old file: without a backslash no argument is ever rewritten, and since every
+ * separator and quote is ASCII (never part of a multi-byte character), the
+ * arguments are plain slices of the text, the same as the bytes would give.
+ */
+function splitWithoutEscapes(line: string): string[] | null {
+  const nul = line.indexOf('\0');
+  const n = nul === -1 ? line.length : nul;
+  const args: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < n && isCSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return args;
+    let current = '';
+    const start = i;
+    for (;;) {
+      const c = i < n ? line.charCodeAt(i) : NUL;
+      if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+        current += line.slice(start, i);
+        const close = line.indexOf(c === DOUBLE_QUOTE ? '"' : "'", i + 1);
+        if (close === -1 || close >= n) return null;
+        if (close + 1 < n && !isCSpace(line.charCodeAt(close + 1))) return null;
+        current += line.slice(i + 1, close);
+        i = close + 1;
+        break;
+      }
+      if (endsBareWord(c)) {
+        current += line.slice(start, i);
+        break;
+      }
+      i++;
+    }
+    // A closing quote ends the argument; the blank after it is skipped by the outer loop.
+    args.push(current);
+  }
 }
 
 const NAMED_ESCAPES: Record<number, string> = {

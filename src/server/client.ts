@@ -48,6 +48,10 @@ export interface ClientInit {
  * runs them through the host in order, and sends the replies of one read
  * together, as Redis does when it flushes before going back to the event loop.
  */
+/** How long one client's pipeline may run before others get a turn, checked every few commands. */
+const INPUT_SLICE_MS = 2;
+const INPUT_SLICE_COMMANDS = 16;
+
 export class Client implements Subscriber {
   readonly id: number;
   readonly fd: number;
@@ -181,8 +185,12 @@ export class Client implements Subscriber {
     this.queryBytes = this.parser.bufferedBytes;
   }
 
+  private yielding = false;
+
   private processInput(chunk?: Buffer): void {
-    while (!this.isDetached && !this.closeAfterReply && this.postponed === null) {
+    const started = performance.now();
+    let served = 0;
+    while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding) {
       const unparsed = this.parser.bufferedBytes;
       let argv: Buffer[] | null;
       try {
@@ -201,7 +209,23 @@ export class Client implements Subscriber {
       }
       if (argv === null) return;
       this.run(argv);
+      if (++served % INPUT_SLICE_COMMANDS === 0 && performance.now() - started > INPUT_SLICE_MS) this.yieldInput();
     }
+  }
+
+  /**
+   * A long pipeline is served in slices, so one client's burst cannot hold up
+   * every other client (and the sentinel's timer) for its whole length.
+   */
+  private yieldInput(): void {
+    this.yielding = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      if (this.isDetached) return;
+      this.socket.resume();
+      this.processInput();
+    });
   }
 
   private run(argv: Buffer[]): void {

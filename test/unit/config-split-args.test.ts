@@ -114,6 +114,23 @@ describe('decodeBytes / encodeBytes', () => {
   });
 });
 
+describe('splitArgs fast path (lines without a backslash)', () => {
+  it('gives exactly what splitting the bytes gives, on 20k random lines', () => {
+    const alphabet = ['a', 'b', ' ', ' ', '\t', '\v', '\f', '\r', '\n', '"', '"', "'", "'", '\0', 'é', '€', '😀', '\udcff', 'x'];
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    const mismatches: string[] = [];
+    for (let n = 0; n < 20_000; n++) {
+      let line = '';
+      const length = Math.floor(random() * 12);
+      for (let k = 0; k < length; k++) line += alphabet[Math.floor(random() * alphabet.length)];
+      const viaBytes = splitArgsBytes(encodeBytes(line))?.map(decodeBytes) ?? null;
+      if (JSON.stringify(splitArgs(line)) !== JSON.stringify(viaBytes)) mismatches.push(JSON.stringify(line));
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
 describe('splitArgs and quoteRepr', () => {
   it('quotes like sdscatrepr', () => {
     expect(quoteRepr('a b"\\\n\r\t\x07\b\x01~\x7f')).toBe('"a b\\"\\\\\\n\\r\\t\\a\\b\\x01~\\x7f"');

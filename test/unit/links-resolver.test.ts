@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { BlockingLookup } from '../../src/links/blocking-lookup.js';
 import { HostResolver, recordingResolver, systemLookup, type LookupFn } from '../../src/links/resolver.js';
 import { parseConfig } from '../../src/config/load.js';
 
@@ -111,6 +112,45 @@ describe('HostResolver', () => {
     now = 1000;
     r.resolve('flaky.example');
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('blocking lookups for client commands', () => {
+  it('inside blockOnMiss a miss is answered at once; outside it stays a miss', () => {
+    const asked: string[] = [];
+    const { lookup, calls } = scriptedLookup();
+    const r = new HostResolver({
+      lookup,
+      blockingLookup: (host) => {
+        asked.push(host);
+        return host === 'db.example' ? '192.0.2.20' : host === 'gone.example' ? null : undefined;
+      },
+    });
+    expect(r.resolve('other.example')).toBeNull();
+    expect(asked).toEqual([]);
+    expect(r.blockOnMiss(() => r.resolve('DB.example'))).toBe('192.0.2.20');
+    // cached now: no second blocking lookup, and the answer holds outside too
+    expect(r.blockOnMiss(() => r.resolve('db.example'))).toBe('192.0.2.20');
+    expect(r.resolve('db.example')).toBe('192.0.2.20');
+    expect(asked).toEqual(['db.example']);
+    expect(r.blockOnMiss(() => r.resolve('gone.example'))).toBeNull();
+    // no answer in time: a miss, and a background lookup is started
+    expect(r.blockOnMiss(() => r.resolve('slow.example'))).toBeNull();
+    expect(calls.map((c) => c.host)).toEqual(['other.example', 'slow.example']);
+  });
+
+  it('the worker-thread lookup resolves synchronously, and times out instead of hanging', () => {
+    const blocking = new BlockingLookup();
+    try {
+      expect(blocking.lookup('localhost', 5000)).toMatch(/^(127\.0\.0\.1|::1)$/);
+      expect(blocking.lookup(hostname(), 5000)).not.toBeNull();
+      const started = Date.now();
+      // 0 ms cannot be met by a real lookup
+      expect(blocking.lookup('localhost', 0)).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      blocking.close();
+    }
   });
 });
 
