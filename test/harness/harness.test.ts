@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { FrameReader, loadProjectReplyParser } from './resp.js';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import {
   type RespValue,
 } from './index.js';
 
-const FIXTURES = '/work/shared/reference/fixtures';
+const FIXTURES = fileURLToPath(new URL('../../src/server/fixtures', import.meta.url));
 
 function alive(pid: number): boolean {
   try {
@@ -76,7 +77,7 @@ describe('waitFor', () => {
 });
 
 describe('decodeFrame', () => {
-  const fixtures = existsSync(FIXTURES) ? readdirSync(FIXTURES) : [];
+  const fixtures = readdirSync(FIXTURES);
 
   it.each(fixtures)('decodes the captured %s as exactly one whole frame', (file) => {
     const bytes = readFileSync(join(FIXTURES, file));

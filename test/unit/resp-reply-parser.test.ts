@@ -1,9 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReplies, ReplyParseError, ReplyParser, type RespValue } from '../../src/resp/reply-parser.js';
 
-const FIXTURES = '/work/shared/reference/fixtures';
+const FIXTURES = fileURLToPath(new URL('../../src/server/fixtures', import.meta.url));
 
 function parseBytewise(bytes: Buffer): RespValue[] {
   const parser = new ReplyParser();
