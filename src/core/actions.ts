@@ -9,6 +9,8 @@ export type ReplyPurpose = 'ping' | 'info' | 'publish' | 'is-master-down' | 'sub
 export interface ReplyTag {
   instance: number;
   purpose: ReplyPurpose;
+  /** For is-master-down asks: which address of the master the question was about. */
+  addressGeneration?: number;
 }
 
 /** A reply as the links observe it; status and bulk replies are both `string`. */

@@ -211,7 +211,8 @@ function sendSlaveOfNoOne(core: SentinelCore, m: MasterInstance): void {
   const promoted = m.promoted;
   const now = core.now();
   if (!promoted) return;
-  if (promoted.link.disconnected) {
+  // Beyond Redis: a replica we see SDOWN is not told to become master either; its link may only look connected.
+  if (promoted.link.disconnected || promoted.flags.sdown || core.seesDown(promoted)) {
     if (now - m.failoverStateChangeTime > m.failoverTimeoutMs) {
       core.emit('warning', '-failover-abort-slave-timeout', m);
       abortFailover(m, now);
@@ -303,6 +304,7 @@ export function resetMasterAndChangeAddress(core: SentinelCore, m: MasterInstanc
   if (!sameAddress(next, m.addr)) keep.push({ ...m.addr });
   core.resetMaster(m, { keepSentinels: true, announce: false });
   m.addr = next;
+  m.addressGeneration++;
   m.oDownSinceTime = 0;
   m.sDownSinceTime = 0;
   forgetAboutOldAddress(core, m);
@@ -332,12 +334,14 @@ function forgetAboutOldAddress(core: SentinelCore, m: MasterInstance): void {
 
 /** Hellos may have told us of a newer configuration of this master at another address. */
 export function followNewerConfig(core: SentinelCore, m: MasterInstance, fromSentinel: Instance, ip: string, port: number): void {
-  if (port === m.addr.port && hostMatches(core, m.addr, ip)) return;
-  const old = m.addr;
+  // Beyond Redis: compared with the address we now give out, so a failover of ours that a newer
+  // configuration overtook is abandoned instead of finishing under the newer epoch.
+  const current = core.currentMasterAddress(m);
+  if (port === current.port && hostMatches(core, current, ip)) return;
   core.emit('warning', '+config-update-from', fromSentinel);
-  core.emit('warning', '+switch-master', m, `${m.name} ${addrText(core, old)} ${ip} ${port}`, false);
+  core.emit('warning', '+switch-master', m, `${m.name} ${addrText(core, current)} ${ip} ${port}`, false);
   if (resetMasterAndChangeAddress(core, m, ip, port)) {
-    core.queueClientReconfig(m, 'observer', old, m.addr);
+    core.queueClientReconfig(m, 'observer', current, m.addr);
   }
 }
 
@@ -372,7 +376,7 @@ export function actOnReplicaInfo(core: SentinelCore, r: ReplicaInstance): void {
   const now = core.now();
   if (r.roleReported === 'master') {
     if (r.flags.promoted && m.flags.failoverInProgress && m.failoverState === 'wait_promotion') {
-      m.configEpoch = m.failoverEpoch;
+      m.configEpoch = Math.max(m.configEpoch, m.failoverEpoch);
       m.failoverState = 'reconf_slaves';
       m.failoverStateChangeTime = now;
       core.flushConfig();

@@ -137,6 +137,8 @@ export interface MasterInstance extends InstanceBase {
   failoverStateChangeTime: number;
   failoverStartTime: number;
   failoverDelayLogged: number;
+  /** Bumped whenever the master's address changes, so answers about an older address are recognised. */
+  addressGeneration: number;
   /** With a start jitter, the earliest moment this ODOWN master's failover may start; 0 when unset. */
   failoverNotBefore: number;
   promoted: ReplicaInstance | null;

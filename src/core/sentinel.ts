@@ -1,5 +1,5 @@
 import { announced, makeAddress, replicaName, sameAddress, type Address, type Resolver } from './address.js';
-import type { Action, ConnKind, ObservedReply, ReplyPurpose } from './actions.js';
+import type { Action, ConnKind, ObservedReply, ReplyPurpose, ReplyTag } from './actions.js';
 import { makeEvent, type LogLevel } from './events.js';
 import { formatHello, parseHello } from './hello.js';
 import { parseInfo } from './info.js';
@@ -227,6 +227,7 @@ export class SentinelCore {
       failoverStartTime: 0,
       failoverDelayLogged: 0,
       failoverNotBefore: 0,
+      addressGeneration: 0,
       promoted: null,
       replicas: new Map(),
       sentinels: new Map(),
@@ -399,7 +400,9 @@ export class SentinelCore {
     if (!c) return false;
     const master = this.masterOf(ri);
     const wire = [this.renamed(master, args[0]), ...args.slice(1)];
-    this.outbox.push({ kind: 'send', link: ri.link.id, conn, generation: c.generation, args: wire, tag: { instance: ri.uid, purpose } });
+    const tag: ReplyTag = { instance: ri.uid, purpose };
+    if (purpose === 'is-master-down') tag.addressGeneration = master.addressGeneration;
+    this.outbox.push({ kind: 'send', link: ri.link.id, conn, generation: c.generation, args: wire, tag });
     if (purpose !== 'subscribe') ri.link.pendingCommands++;
     return true;
   }
@@ -475,7 +478,7 @@ export class SentinelCore {
     return c && c.generation === generation ? c : null;
   }
 
-  onReply(linkId: number, conn: ConnKind, generation: number, tag: { instance: number; purpose: ReplyPurpose }, reply: ObservedReply): void {
+  onReply(linkId: number, conn: ConnKind, generation: number, tag: ReplyTag, reply: ObservedReply): void {
     const entry = this.linksById.get(linkId);
     if (!entry || !this.currentConnection(linkId, conn, generation)) return;
     const link = entry.link;
@@ -500,7 +503,8 @@ export class SentinelCore {
         if (reply.type !== 'error') ri.lastPubTime = now;
         break;
       case 'is-master-down':
-        if (ri.kind === 'sentinel') this.handleMasterDownReply(ri, reply);
+        // Beyond Redis: an answer about the address the master had before a switch says nothing about the new one.
+        if (ri.kind === 'sentinel' && tag.addressGeneration === ri.master.addressGeneration) this.handleMasterDownReply(ri, reply);
         break;
       case 'ignore':
         break;
@@ -673,8 +677,24 @@ export class SentinelCore {
     if (si && master.configEpoch < hello.masterConfigEpoch) {
       master.configEpoch = hello.masterConfigEpoch;
       this.onNewerConfigFromHello(master, si, hello.masterIp, hello.masterPort);
+    } else if (si && this.losesEpochTie(master, hello.masterConfigEpoch, hello.masterIp, hello.masterPort)) {
+      this.onNewerConfigFromHello(master, si, hello.masterIp, hello.masterPort);
     }
     if (si) si.lastHelloTime = now;
+  }
+
+  /**
+   * Beyond Redis: two SENTINEL FAILOVERs on either side of a partition can leave
+   * two configurations with the same epoch, which Redis never reconciles. Elected
+   * failovers never share an epoch, so this only settles forced ones: the lower
+   * address wins, everywhere alike.
+   */
+  private losesEpochTie(m: MasterInstance, epoch: number, ip: string, port: number): boolean {
+    if (epoch === 0 || epoch !== m.configEpoch || m.flags.failoverInProgress) return false;
+    const ours = this.currentMasterAddress(m);
+    const ourIp = announced(ours, this.announceHostnames);
+    if (ourIp === ip && ours.port === port) return false;
+    return ip < ourIp || (ip === ourIp && port < ours.port);
   }
 
   private onNewerConfigFromHello(master: MasterInstance, from: SentinelInstance, ip: string, port: number): void {
@@ -809,12 +829,34 @@ export class SentinelCore {
 
   // ---------------------------------------------------------------- failure detection
 
+  /** How long the instance has gone without a valid reply, as SDOWN measures it. */
+  private unavailableFor(ri: Instance): number {
+    const link = ri.link;
+    if (link.actPingTime) return this.clock() - link.actPingTime;
+    if (link.disconnected) return this.clock() - link.lastAvailTime;
+    return 0;
+  }
+
+  /** Whether the SDOWN rules hold right now, whatever the flag says since the last check. */
+  seesDown(ri: Instance): boolean {
+    return this.downCondition(ri, this.unavailableFor(ri));
+  }
+
+  private downCondition(ri: Instance, elapsed: number): boolean {
+    const now = this.clock();
+    return (
+      elapsed > ri.downAfterMs ||
+      (ri.kind === 'master' &&
+        ri.roleReported === 'slave' &&
+        now - ri.roleReportedTime > ri.downAfterMs + 2 * this.timings.infoPeriod) ||
+      (ri.kind === 'master' && ri.flags.masterReboot && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriodMs)
+    );
+  }
+
   private checkSubjectivelyDown(ri: Instance): void {
     const link = ri.link;
     const now = this.clock();
-    let elapsed = 0;
-    if (link.actPingTime) elapsed = now - link.actPingTime;
-    else if (link.disconnected) elapsed = now - link.lastAvailTime;
+    const elapsed = this.unavailableFor(ri);
 
     if (
       link.cc &&
@@ -833,12 +875,7 @@ export class SentinelCore {
       this.closeConnection(link, 'pc');
     }
 
-    const down =
-      elapsed > ri.downAfterMs ||
-      (ri.kind === 'master' &&
-        ri.roleReported === 'slave' &&
-        now - ri.roleReportedTime > ri.downAfterMs + 2 * this.timings.infoPeriod) ||
-      (ri.kind === 'master' && ri.flags.masterReboot && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriodMs);
+    const down = this.downCondition(ri, elapsed);
 
     if (down && !ri.flags.sdown) {
       this.emit('warning', '+sdown', ri);

@@ -1,0 +1,430 @@
+import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
+import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js';
+import { sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
+import { SentinelCore } from '../../src/core/sentinel.js';
+import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING } from '../../src/core/timing.js';
+import type { Reply } from '../../src/resp/reply.js';
+import { Checker, MASTER_NAME, convergenceProblem, type SentinelView } from './invariants.js';
+import { Network, type Client, type Connection, type Server } from './network.js';
+import { DOWN_AFTER_MS, FAILOVER_TIMEOUT_MS, SIM_TIMINGS, STABLE_MS, nodeNames, type Fault, type Plan } from './plan.js';
+import { SimRedis } from './redis.js';
+import { Rng, Scheduler } from './rng.js';
+
+/** Wall-clock origin of the simulated sentinels: timestamps of 0 must look ancient, as they do in production. */
+const EPOCH_MS = 1_700_000_000_000;
+const SENTINEL_PORT = 26379;
+const REDIS_PORT = 6379;
+const REDIS_CRON_MS = 100;
+const CHECK_EVERY_MS = 250;
+const NO_SCRIPTS: CommandEnvironment = { isExecutable: () => false };
+
+const connKey = (link: number, kind: string) => `${link}:${kind}`;
+
+/** One sentinel machine: its clock, its config on disk, and the core running on it (null while down). */
+export class SentinelNode implements Client, SentinelView {
+  core: SentinelCore | null = null;
+  incarnation = 0;
+  clockOffset = 0;
+  readonly conns = new Map<string, Connection>();
+  readonly listener: SentinelListener;
+
+  constructor(
+    readonly index: number,
+    readonly node: string,
+    readonly ip: string,
+    public persisted: SentinelConfig,
+    readonly rng: Rng,
+    private readonly world: World,
+  ) {
+    this.listener = new SentinelListener(this, world);
+  }
+
+  persistedLeaderEpoch(): number {
+    return this.persisted.masters.find((m) => m.name === MASTER_NAME)?.leaderEpoch ?? 0;
+  }
+
+  private isCurrent(c: Connection): boolean {
+    return this.core !== null && this.conns.get(connKey(c.link, c.kind)) === c;
+  }
+
+  connected(c: Connection): void {
+    if (this.isCurrent(c)) this.world.input(this, (core) => core.onConnected(c.link, c.kind, c.generation, this.ip));
+  }
+
+  closed(c: Connection, reason: string, neverConnected: boolean): void {
+    if (!this.isCurrent(c)) return;
+    this.conns.delete(connKey(c.link, c.kind));
+    this.world.input(this, (core) => core.onConnectionClosed(c.link, c.kind, c.generation, reason, neverConnected));
+  }
+
+  reply(c: Connection, tag: ReplyTag, args: string[], reply: ObservedReply): void {
+    if (!this.isCurrent(c)) return;
+    if (tag.purpose === 'is-master-down') this.world.checker.onMasterDownAnswer(this, c.server.address.split(':')[0], args, reply);
+    this.world.input(this, (core) => core.onReply(c.link, c.kind, c.generation, tag, reply));
+  }
+
+  message(c: Connection, channel: string, payload: string): void {
+    if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, channel, payload));
+  }
+}
+
+/** A sentinel's port 26379 as its peers use it: PING, hellos by PUBLISH, and SENTINEL commands. */
+class SentinelListener implements Server {
+  readonly node: string;
+  readonly address: string;
+  readonly clients = new Set<Connection>();
+
+  constructor(
+    private readonly owner: SentinelNode,
+    private readonly world: World,
+  ) {
+    this.node = owner.node;
+    this.address = `${owner.ip}:${SENTINEL_PORT}`;
+  }
+
+  isUp(): boolean {
+    return this.owner.core !== null;
+  }
+
+  accept(c: Connection): void {
+    this.clients.add(c);
+  }
+
+  forget(c: Connection): void {
+    this.clients.delete(c);
+  }
+
+  handle(_c: Connection, args: string[]): ObservedReply | undefined {
+    switch ((args[0] ?? '').toUpperCase()) {
+      case 'AUTH':
+      case 'CLIENT':
+        return { type: 'string', value: 'OK' };
+      case 'PING':
+        return { type: 'string', value: 'PONG' };
+      case 'PUBLISH':
+        if (args[1] !== HELLO_CHANNEL) return { type: 'integer', value: 0 };
+        this.world.deliverHello(this.owner, args[2] ?? '');
+        return { type: 'integer', value: 1 };
+      case 'SENTINEL': {
+        const reply = this.world.input(this.owner, (core) => sentinelCommand(core, args.slice(1), NO_SCRIPTS));
+        return reply === undefined ? undefined : observed(reply);
+      }
+      default:
+        return { type: 'error', value: `ERR unknown command '${args[0]}'` };
+    }
+  }
+}
+
+/** A server reply as ioredis (RESP2) hands it to the links. */
+function observed(r: Reply): ObservedReply {
+  switch (r.type) {
+    case 'simple':
+    case 'verbatim':
+      return { type: 'string', value: r.value };
+    case 'bulk':
+      return { type: 'string', value: r.value.toString() };
+    case 'error':
+      return { type: 'error', value: r.value };
+    case 'integer':
+      return { type: 'integer', value: Number(r.value) };
+    case 'array':
+    case 'set':
+    case 'push':
+      return { type: 'array', items: r.items.map(observed) };
+    case 'map':
+      return { type: 'array', items: r.entries.flatMap(([k, v]) => [observed(k), observed(v)]) };
+    case 'double':
+      return { type: 'string', value: String(r.value) };
+    case 'boolean':
+      return { type: 'integer', value: r.value ? 1 : 0 };
+    default:
+      return { type: 'null' };
+  }
+}
+
+export interface Outcome {
+  plan: Plan;
+  violations: string[];
+  convergedAt: number | null;
+  checker: Checker;
+  trace: string[];
+  endedAt: number;
+}
+
+/**
+ * A deployment in simulated time: sentinels (real cores), simulated Redis
+ * instances and the network between them, driven through a fault plan.
+ * Everything random comes from the plan's seed, so a run replays exactly.
+ */
+export class World {
+  readonly sched = new Scheduler();
+  readonly net: Network;
+  readonly redis: SimRedis[];
+  readonly sentinels: SentinelNode[];
+  readonly checker: Checker;
+  private readonly rng: Rng;
+  private readonly byAddress = new Map<string, SimRedis>();
+  private readonly trace: string[] = [];
+  private partitionId = 0;
+  private stableSince: number | null = null;
+  private lastProblem = 'never checked';
+  private done = false;
+  convergedAt: number | null = null;
+
+  constructor(
+    readonly plan: Plan,
+    private readonly keepFullTrace = false,
+  ) {
+    this.rng = new Rng(plan.seed ^ 0x5eed);
+    this.net = new Network(this.sched, this.rng.fork());
+    this.checker = new Checker(() => this.sched.now);
+    const names = nodeNames(plan.topology);
+    const redisRng = this.rng.fork();
+    const env = { now: () => this.sched.now, rng: redisRng, net: this.net, at: (a: string) => this.byAddress.get(a), all: () => this.redis };
+    const masterIp = '10.0.1.1';
+    this.redis = names.redis.map((node, i) => {
+      const ip = `10.0.1.${i + 1}`;
+      const r =
+        i === 0
+          ? new SimRedis(node, ip, REDIS_PORT, 100, { role: 'master', masterHost: null, masterPort: 0 }, env)
+          : new SimRedis(node, ip, REDIS_PORT, plan.topology.replicaPriorities[i - 1], { role: 'slave', masterHost: masterIp, masterPort: REDIS_PORT }, env);
+      // An established deployment: replicas are in sync when the sentinels start.
+      r.linkUp = i !== 0;
+      this.byAddress.set(r.address, r);
+      this.net.register(r);
+      return r;
+    });
+    this.sentinels = names.sentinels.map((node, i) => {
+      const config = emptySentinelConfig();
+      config.myid = this.rng.hex(40);
+      const m = newMasterConfig(MASTER_NAME, masterIp, REDIS_PORT, plan.topology.quorum);
+      m.downAfterMs = DOWN_AFTER_MS;
+      m.failoverTimeoutMs = FAILOVER_TIMEOUT_MS;
+      config.masters.push(m);
+      const s = new SentinelNode(i, node, `10.0.0.${i + 1}`, config, this.rng.fork(), this);
+      this.net.register(s.listener);
+      return s;
+    });
+  }
+
+  // ------------------------------------------------------------ running
+
+  run(): Outcome {
+    for (const s of this.sentinels) this.sched.at(s.rng.int(0, 200), () => this.startSentinel(s));
+    this.every(REDIS_CRON_MS, () => this.redis.forEach((r) => r.cron()));
+    for (const f of this.plan.faults) this.sched.at(f.at, () => this.apply(f.fault));
+    this.sched.at(this.plan.healAt, () => this.heal());
+    this.sched.at(this.plan.healAt, () => this.every(CHECK_EVERY_MS, () => this.checkConvergence()));
+    const quiet = this.plan.kind === 'quiet';
+    this.sched.runUntil(this.plan.deadline, () => (this.done && !quiet) || this.checker.violations.length > 0);
+    const violations = [...this.checker.violations];
+    if (violations.length === 0 && this.convergedAt === null) {
+      violations.push(`no convergence within ${this.plan.deadline - this.plan.healAt}ms after healing: ${this.lastProblem}`);
+    }
+    return { plan: this.plan, violations, convergedAt: this.convergedAt, checker: this.checker, trace: this.trace, endedAt: this.sched.now };
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const loop = () => {
+      fn();
+      this.sched.after(ms, loop);
+    };
+    loop();
+  }
+
+  private checkConvergence(): void {
+    const problem = convergenceProblem({ redis: this.redis, sentinels: this.sentinels, ignoreDownInstances: this.plan.ignoreDownInstances });
+    if (problem !== null) {
+      this.lastProblem = problem;
+      this.stableSince = null;
+      this.convergedAt = null;
+      return;
+    }
+    this.stableSince ??= this.sched.now;
+    this.convergedAt = this.stableSince;
+    if (this.sched.now - this.stableSince >= STABLE_MS) this.done = true;
+  }
+
+  log(who: string, text: string): void {
+    this.trace.push(`${String(this.sched.now).padStart(6)} ${who} ${text}`);
+    if (!this.keepFullTrace && this.trace.length > 600) this.trace.splice(0, 300);
+  }
+
+  // ------------------------------------------------------------ sentinels
+
+  private startSentinel(s: SentinelNode): void {
+    if (s.core) return;
+    s.incarnation++;
+    this.checker.onRestart(s);
+    s.core = new SentinelCore({
+      config: structuredClone(s.persisted),
+      clock: () => EPOCH_MS + this.sched.now + s.clockOffset,
+      random: () => s.rng.next(),
+      resolve: () => null,
+      saveConfig: (c) => {
+        s.persisted = structuredClone(c);
+        return null;
+      },
+      listeningPort: SENTINEL_PORT,
+      timings: SIM_TIMINGS,
+      tuning: this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING,
+    });
+    this.log(s.node, `started (incarnation ${s.incarnation})`);
+    this.input(s, (core) => {
+      core.ensureMyId();
+      core.announceMonitoredMasters();
+    });
+    this.scheduleTick(s, s.incarnation, s.rng.int(1, 100));
+  }
+
+  private scheduleTick(s: SentinelNode, incarnation: number, delay: number): void {
+    this.sched.after(delay, () => {
+      if (s.incarnation !== incarnation || !s.core) return;
+      this.input(s, (core) => core.tick());
+      if (s.incarnation === incarnation && s.core) this.scheduleTick(s, incarnation, s.core.scheduleNextTick());
+    });
+  }
+
+  private crashSentinel(s: SentinelNode): void {
+    if (!s.core) return;
+    s.core = null;
+    s.incarnation++;
+    for (const c of s.conns.values()) this.net.closeByClient(c);
+    s.conns.clear();
+    for (const c of [...s.listener.clients]) this.net.closeByServer(c, 'Connection closed');
+    this.log(s.node, 'crashed');
+  }
+
+  /** Feeds one input to a sentinel's core and carries out, in order, what it asked for. */
+  input<T>(s: SentinelNode, fn: (core: SentinelCore) => T): T | undefined {
+    const core = s.core;
+    if (!core) return undefined;
+    const result = fn(core);
+    let crashed = false;
+    for (const a of core.takeActions()) {
+      if (a.kind === 'crash') crashed = true;
+      else this.perform(s, core, a);
+    }
+    if (crashed) {
+      this.crashSentinel(s);
+      this.sched.after(1000, () => this.startSentinel(s));
+    }
+    return result;
+  }
+
+  private perform(s: SentinelNode, core: SentinelCore, a: Action): void {
+    switch (a.kind) {
+      case 'connect': {
+        const key = connKey(a.link, a.conn);
+        const old = s.conns.get(key);
+        if (old) this.net.closeByClient(old);
+        s.conns.set(key, this.net.connect(s, a.host, a.port, a.link, a.conn, a.generation));
+        break;
+      }
+      case 'send': {
+        const c = s.conns.get(connKey(a.link, a.conn));
+        if (!c || c.generation !== a.generation) break;
+        if (isSlaveOfNoOne(a.args) && c.server instanceof SimRedis) this.checker.onSlaveOfNoOne(s, core, a.tag, c.server);
+        if (a.args[0] === 'SLAVEOF' && c.server instanceof SimRedis) this.log(s.node, `-> ${c.server.node} ${a.args.join(' ')}`);
+        this.net.send(c, a.args, a.tag);
+        break;
+      }
+      case 'close': {
+        const key = connKey(a.link, a.conn);
+        const c = s.conns.get(key);
+        if (!c || c.generation !== a.generation) break;
+        s.conns.delete(key);
+        this.net.closeByClient(c);
+        break;
+      }
+      case 'event':
+        if (a.event.level !== 'debug' && a.event.level !== 'verbose') this.log(s.node, `${a.event.type} ${a.event.message}`);
+        this.checker.onEvent(s, core, a.event);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A hello PUBLISHed to a sentinel is processed at once; a duplicated one comes again a little later. */
+  deliverHello(s: SentinelNode, payload: string): void {
+    this.input(s, (core) => core.processHello(payload));
+    if (this.rng.chance(this.net.quality.dupRate)) this.sched.after(this.rng.int(1, 50), () => this.input(s, (core) => core.processHello(payload)));
+  }
+
+  // ------------------------------------------------------------ faults
+
+  private currentMaster(): SimRedis | undefined {
+    return this.redis.find((r) => r.up && r.repl.role === 'master');
+  }
+
+  private apply(f: Fault): void {
+    this.log('world', `fault ${JSON.stringify(f)}`);
+    switch (f.kind) {
+      case 'network':
+        this.net.quality = f.quality;
+        break;
+      case 'partition': {
+        const master = this.currentMaster()?.node ?? 'r0';
+        this.net.partition(f.groups.map((g) => g.map((n) => (n === '@master' ? master : n))));
+        const id = ++this.partitionId;
+        if (f.healAfterMs !== null) this.sched.after(f.healAfterMs, () => id === this.partitionId && this.net.partition([]));
+        break;
+      }
+      case 'clock-jump':
+        this.sentinels[f.sentinel].clockOffset += f.deltaMs;
+        break;
+      case 'crash-sentinel': {
+        const s = this.sentinels[f.sentinel];
+        this.crashSentinel(s);
+        this.sched.after(f.downMs, () => this.startSentinel(s));
+        break;
+      }
+      case 'kill-master': {
+        const r = this.currentMaster();
+        if (!r) break;
+        this.killRedis(r, f.downMs);
+        break;
+      }
+      case 'kill-replica':
+        this.killRedis(this.redis[f.redis], f.downMs);
+        break;
+      case 'manual-failover': {
+        const reply = this.input(this.sentinels[f.sentinel], (core) => sentinelCommand(core, ['failover', MASTER_NAME], NO_SCRIPTS));
+        this.log(`s${f.sentinel}`, `SENTINEL FAILOVER -> ${JSON.stringify(reply)}`);
+        break;
+      }
+    }
+  }
+
+  private killRedis(r: SimRedis, downMs: number | null): void {
+    if (!r.up) return;
+    r.kill();
+    this.log(r.node, 'killed');
+    if (downMs !== null) this.sched.after(downMs, () => this.restartRedis(r));
+  }
+
+  private restartRedis(r: SimRedis): void {
+    if (r.up) return;
+    r.restart();
+    this.log(r.node, `restarted as ${r.repl.role}${r.repl.role === 'slave' ? ` of ${r.masterAddress()}` : ''}`);
+  }
+
+  /** Chaos ends: the network is whole again and every process runs (master-death keeps its master dead). */
+  private heal(): void {
+    if (this.plan.kind !== 'chaos') return;
+    this.log('world', 'heal');
+    this.partitionId++;
+    this.net.heal();
+    for (const s of this.sentinels) this.startSentinel(s);
+    for (const r of this.redis) this.restartRedis(r);
+  }
+}
+
+function isSlaveOfNoOne(args: string[]): boolean {
+  return args.length === 3 && args[0].toUpperCase() === 'SLAVEOF' && args[1].toUpperCase() === 'NO' && args[2].toUpperCase() === 'ONE';
+}
+
+export function runPlan(plan: Plan, keepFullTrace = false): Outcome {
+  return new World(plan, keepFullTrace).run();
+}
