@@ -61,7 +61,7 @@ export class Daemon {
         connected: (link, conn, gen, ip) => this.input(() => this.core.onConnected(link, conn, gen, ip)),
         closed: (link, conn, gen, reason, never) => this.input(() => this.core.onConnectionClosed(link, conn, gen, reason, never)),
         reply: (link, conn, gen, tag, reply) => this.input(() => this.core.onReply(link, conn, gen, tag, reply)),
-        message: (link, gen, channel, payload) => this.input(() => this.core.onPubsubMessage(link, gen, channel, payload)),
+        message: (link, gen, _channel, payload) => this.input(() => this.core.onPubsubMessage(link, gen, payload)),
       },
       { sourceAddress: config.server.bindSourceAddr ?? undefined },
     );

@@ -511,12 +511,11 @@ export class SentinelCore {
     }
   }
 
-  /** A message on the hello subscription of a master or replica. */
-  onPubsubMessage(linkId: number, generation: number, channel: string, payload: string): void {
+  /** A message on the hello subscription of a master or replica; like Redis, the channel name is not checked. */
+  onPubsubMessage(linkId: number, generation: number, payload: string): void {
     const entry = this.linksById.get(linkId);
     if (!entry || !this.currentConnection(linkId, 'pc', generation)) return;
     entry.link.pcLastActivity = this.clock();
-    void channel;
     if (payload.includes(this.myid)) return;
     this.processHello(payload);
   }

@@ -64,7 +64,7 @@ export class SentinelNode implements Client, SentinelView {
   }
 
   message(c: Connection, channel: string, payload: string): void {
-    if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, channel, payload));
+    if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, payload));
   }
 }
 

@@ -354,7 +354,7 @@ class Sim {
         answer(int(1));
         // Our own hello comes back on the subscription, which keeps that link alive.
         const pc = ri.link.pc;
-        if (pc) this.core.onPubsubMessage(ri.link.id, pc.generation, a.args[1], a.args[2]);
+        if (pc) this.core.onPubsubMessage(ri.link.id, pc.generation, a.args[2]);
         return;
       }
       case 'subscribe':
