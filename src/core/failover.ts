@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { announced, makeAddress, sameAddress, type Address } from './address.js';
+import { announced, sameAddress, type Address } from './address.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import type { SentinelCore } from './sentinel.js';
 
@@ -297,7 +297,7 @@ function addrText(core: SentinelCore, a: Address): string {
  * itself, become the replicas of the new one. Peers are kept.
  */
 export function resetMasterAndChangeAddress(core: SentinelCore, m: MasterInstance, host: string, port: number): boolean {
-  const next = makeAddress(host, port, core.resolveHostnames, (h) => core.resolveHost(h));
+  const next = core.address(host, port);
   if (typeof next === 'string') return false;
   const keep: Address[] = [];
   for (const r of m.replicas.values()) if (!sameAddress(r.addr, next)) keep.push({ ...r.addr });

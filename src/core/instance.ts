@@ -245,3 +245,8 @@ export function flagsString(ri: Instance): string {
   if (f.scriptKillSent) tokens.push('script_kill_sent');
   return tokens.join(',');
 }
+
+/** The master an instance belongs to: itself for a master. */
+export function masterOf(ri: Instance): MasterInstance {
+  return ri.kind === 'master' ? ri : ri.master;
+}

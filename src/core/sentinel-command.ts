@@ -13,7 +13,7 @@ import {
   simple,
   type Reply,
 } from '../resp/reply.js';
-import { announced, makeAddress } from './address.js';
+import { announced } from './address.js';
 import { describeFields } from './describe.js';
 import { userFailover } from './failover.js';
 import { globMatch } from './glob.js';
@@ -221,7 +221,7 @@ function monitor(core: SentinelCore, name: string, host: string, portText: strin
   if (quorum <= 0n) return err('Quorum must be 1 or greater.');
   if (!core.isAcceptableHost(host)) return err('Invalid IP address or hostname specified');
   if (core.masters.has(name)) return err('Duplicate master name.');
-  const addr = makeAddress(host, port, core.resolveHostnames, (h) => core.resolveHost(h));
+  const addr = core.address(host, port);
   if (typeof addr === 'string') return err(addr);
   const m = core.createMaster(name, addr, asQuorum(quorum));
   const reply = flushAndReply(core);

@@ -30,7 +30,7 @@ const REGRESSIONS: Regression[] = [
     planDigest: '843c13e2fb78',
     defect:
       'An is-master-down answer about the old master, in flight when the leader switched, ' +
-      'is counted towards ODOWN of the promoted replica (sentinel.ts handleMasterDownReply; failover.ts forgetAboutOldAddress clears only answers already received)',
+      'is counted towards ODOWN of the promoted replica (failure-detection.ts handleMasterDownReply; failover.ts forgetAboutOldAddress clears only answers already received)',
   },
   {
     seed: 402181,
@@ -39,7 +39,7 @@ const REGRESSIONS: Regression[] = [
     planDigest: 'b917bddeb2b4',
     defect:
       'SLAVEOF NO ONE is sent to the selected replica after it went SDOWN; send_slaveof_noone checks only ' +
-      'link.disconnected, which a reconnect attempt clears at once (failover.ts sendSlaveOfNoOne, sentinel.ts reconnect)',
+      'link.disconnected, which a reconnect attempt clears at once (failover.ts sendSlaveOfNoOne, links.ts reconnect)',
   },
   {
     seed: 401821,

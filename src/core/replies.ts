@@ -1,0 +1,67 @@
+import type { ConnKind, ObservedReply, ReplyTag } from './actions.js';
+import { handleMasterDownReply } from './failure-detection.js';
+import { processHello } from './hello-exchange.js';
+import { refreshFromInfo } from './info-refresh.js';
+import type { Instance } from './instance.js';
+import { closeConnection, currentConnection, send } from './links.js';
+import type { SentinelCore } from './sentinel.js';
+
+/** Replies and hello messages from the links, routed to what asked for them. */
+
+export function onReply(core: SentinelCore, linkId: number, conn: ConnKind, generation: number, tag: ReplyTag, reply: ObservedReply): void {
+  const entry = core.registry.link(linkId);
+  if (!entry || !currentConnection(core, linkId, conn, generation)) return;
+  const link = entry.link;
+  const now = core.now();
+  if (tag.purpose === 'subscribe') {
+    link.pcLastActivity = now;
+    // An error in the subscribed context is fatal to that connection, as in hiredis.
+    if (reply.type === 'error') closeConnection(core, link, 'pc');
+    return;
+  }
+  if (link.pendingCommands > 0) link.pendingCommands--;
+  const ri = core.registry.instance(tag.instance);
+  if (!ri || ri.link !== link) return;
+  switch (tag.purpose) {
+    case 'ping':
+      handlePingReply(core, ri, reply);
+      break;
+    case 'info':
+      if (reply.type === 'string') refreshFromInfo(core, ri, reply.value);
+      break;
+    case 'publish':
+      if (reply.type !== 'error') ri.lastPubTime = now;
+      break;
+    case 'is-master-down':
+      // Beyond Redis: an answer about the address the master had before a switch says nothing about the new one.
+      if (ri.kind === 'sentinel' && tag.addressGeneration === ri.master.addressGeneration) handleMasterDownReply(core, ri, reply);
+      break;
+    case 'ignore':
+      break;
+  }
+}
+
+/** A message on the hello subscription of a master or replica; like Redis, the channel name is not checked. */
+export function onPubsubMessage(core: SentinelCore, linkId: number, generation: number, payload: string): void {
+  const entry = core.registry.link(linkId);
+  if (!entry || !currentConnection(core, linkId, 'pc', generation)) return;
+  entry.link.pcLastActivity = core.now();
+  if (payload.includes(core.myid)) return;
+  processHello(core, payload);
+}
+
+function handlePingReply(core: SentinelCore, ri: Instance, reply: ObservedReply): void {
+  const now = core.now();
+  const link = ri.link;
+  if (reply.type === 'string' || reply.type === 'error') {
+    const text = reply.value;
+    if (text.startsWith('PONG') || text.startsWith('LOADING') || text.startsWith('MASTERDOWN')) {
+      link.lastAvailTime = now;
+      link.actPingTime = 0;
+      if (text.startsWith('PONG') && ri.kind === 'master') ri.flags.masterReboot = false;
+    } else if (text.startsWith('BUSY') && ri.flags.sdown && !ri.flags.scriptKillSent) {
+      if (send(core, ri, 'cc', ['SCRIPT', 'KILL'], 'ignore')) ri.flags.scriptKillSent = true;
+    }
+  }
+  link.lastPongTime = now;
+}
