@@ -71,12 +71,15 @@ export function checkSubjectivelyDown(core: SentinelCore, ri: Instance): void {
 export function checkObjectivelyDown(core: SentinelCore, m: MasterInstance): void {
   let votes = 0;
   let odown = false;
+  const now = core.now();
   if (m.flags.sdown) {
     votes = 1;
-    for (const s of m.sentinels.values()) if (s.flags.masterDown) votes++;
+    // Beyond Redis: an answer too old to be asked about again does not count, even in the
+    // tick that ends TILT, before the asking step has had a chance to expire it.
+    const fresh = (s: SentinelInstance) => now - s.lastMasterDownReplyTime <= 5 * core.timings.askPeriod;
+    for (const s of m.sentinels.values()) if (s.flags.masterDown && fresh(s)) votes++;
     odown = votes >= m.quorum;
   }
-  const now = core.now();
   if (odown && !m.flags.odown) {
     core.emit('warning', '+odown', m, `#quorum ${votes}/${m.quorum}`);
     m.flags.odown = true;

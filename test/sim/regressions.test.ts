@@ -71,6 +71,15 @@ const REGRESSIONS: Regression[] = [
       "end up converting each other's masters into replicas",
   },
   {
+    seed: 1304578609,
+    title: 'no failover on answers that went stale during TILT (invariant 3)',
+    plan: 'chaos',
+    planDigest: '799f141df2e4',
+    defect:
+      'ODOWN counted is-master-down answers from before a TILT in the tick that ended it, before the asking step ' +
+      'expired them, and a failover started without a quorum of fresh answers (failure-detection.ts checkObjectivelyDown)',
+  },
+  {
     seed: 5254,
     title: 'one master death gives one failover (the fixed spurious second failover)',
     plan: 'master-death',
