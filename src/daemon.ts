@@ -235,7 +235,7 @@ export class Daemon {
 
   async shutdown(exitCode: number, signal?: 'SIGTERM' | 'SIGINT'): Promise<never> {
     const log = this.opts.logger;
-    if (signal) log.log('warning', `Received ${signal} scheduling shutdown...`);
+    if (signal) log.signalHandler(`Received ${signal} scheduling shutdown...`);
     log.log('warning', 'User requested shutdown...');
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);

@@ -6,6 +6,11 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
 export interface Logger {
   log(level: LogLevel, message: string): void;
+  /**
+   * The line Redis's signal handler writes: `<pid>:signal-handler (<unix seconds>) <message>`,
+   * without the usual time and level (a warning in JSON mode).
+   */
+  signalHandler(message: string): void;
   setLevel(level: LogLevel): void;
   level(): LogLevel;
   close(): Promise<void>;
@@ -55,6 +60,14 @@ export function createLogger(opts: LoggerOptions): Logger {
     log(level, message) {
       if (closed || SEVERITY[level] > SEVERITY[current]) return;
       logger.log({ level, message: truncateBytes(message, MAX_MESSAGE_BYTES), time: clock() });
+    },
+    signalHandler(message) {
+      if (closed) return;
+      if (opts.json) {
+        this.log('warning', message);
+        return;
+      }
+      sink.write(`${pid}:signal-handler (${Math.floor(clock().getTime() / 1000)}) ${message}\n`);
     },
     setLevel(level) {
       current = level;

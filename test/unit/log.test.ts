@@ -28,6 +28,15 @@ describe('Redis log line format', () => {
     expect(readFileSync(file, 'utf8')).toBe('9182:X 21 Nov 2026 22:14:57.196 # +monitor master mymaster 127.0.0.1 6491 quorum 1\n');
   });
 
+  it("writes the signal handler's line as Redis does, without time or level", async () => {
+    const logger = createLogger({ level: 'notice', file, json: false, pid: PID, clock: () => FIXED });
+    logger.signalHandler('Received SIGTERM scheduling shutdown...');
+    await logger.close();
+    expect(readFileSync(file, 'utf8')).toBe(
+      `9182:signal-handler (${Math.floor(FIXED.getTime() / 1000)}) Received SIGTERM scheduling shutdown...\n`,
+    );
+  });
+
   it('pads day, time and milliseconds', () => {
     expect(redisTimestamp(new Date(2026, 0, 5, 3, 4, 5, 7))).toBe('05 Jan 2026 03:04:05.007');
     expect(redisTimestamp(new Date(2025, 11, 31, 23, 59, 59, 999))).toBe('31 Dec 2025 23:59:59.999');
