@@ -141,3 +141,13 @@ export function scriptLog(logPath: string): string[] {
   if (!existsSync(logPath)) return [];
   return readFileSync(logPath, 'utf8').split('\n').filter(Boolean);
 }
+
+/** The channels a failover's leader publishes, in order; tests ignore the others. */
+export const FAILOVER_CHANNELS: ReadonlySet<string> = new Set([
+  '+sdown', '+odown', '+new-epoch', '+try-failover', '+vote-for-leader', '+elected-leader',
+  '+failover-state-select-slave', '+selected-slave', '+failover-state-send-slaveof-noone',
+  '+failover-state-wait-promotion', '+promoted-slave', '+failover-state-reconf-slaves',
+  '+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done', '+failover-end',
+  '+switch-master', '+slave', '-failover-abort-not-elected', '-failover-abort-no-good-slave',
+  '-failover-abort-slave-timeout', '+failover-end-for-timeout',
+]);

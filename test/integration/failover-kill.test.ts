@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
 import { sentinelsUnderTest, useHarness, waitFor } from '../harness/index.js';
 import {
+  FAILOVER_CHANNELS,
   configValue,
   countEvents,
   dumpEvents,
@@ -30,14 +31,7 @@ const FAILOVER_DEADLINE_MS = 30_000;
 const MAX_CLIENT_DOWNTIME_MS = 15_000;
 
 /** What the leader publishes for a failover, in order (other channels are ignored). */
-const LEADER_CHANNELS = new Set([
-  '+sdown', '+odown', '+new-epoch', '+try-failover', '+vote-for-leader', '+elected-leader',
-  '+failover-state-select-slave', '+selected-slave', '+failover-state-send-slaveof-noone',
-  '+failover-state-wait-promotion', '+promoted-slave', '+failover-state-reconf-slaves',
-  '+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done', '+failover-end',
-  '+switch-master', '+slave', '-failover-abort-not-elected', '-failover-abort-no-good-slave',
-  '-failover-abort-slave-timeout', '+failover-end-for-timeout',
-]);
+const LEADER_CHANNELS = FAILOVER_CHANNELS;
 
 describe('failover after kill -9 of the master', () => {
   const h = useHarness('failover-kill');

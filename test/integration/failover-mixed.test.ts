@@ -10,6 +10,7 @@ import {
   type Topology,
 } from '../harness/index.js';
 import {
+  FAILOVER_CHANNELS,
   configValue,
   countEvents,
   dumpEvents,
@@ -34,14 +35,7 @@ const DOWN_AFTER_MS = 1000;
 const FAILOVER_TIMEOUT_MS = 10_000;
 const FAILOVER_DEADLINE_MS = 20_000;
 
-const LEADER_CHANNELS = new Set([
-  '+sdown', '+odown', '+new-epoch', '+try-failover', '+vote-for-leader', '+elected-leader',
-  '+failover-state-select-slave', '+selected-slave', '+failover-state-send-slaveof-noone',
-  '+failover-state-wait-promotion', '+promoted-slave', '+failover-state-reconf-slaves',
-  '+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done', '+failover-end',
-  '+switch-master', '+slave', '+config-update-from', '-failover-abort-not-elected',
-  '-failover-abort-no-good-slave', '-failover-abort-slave-timeout', '+failover-end-for-timeout',
-]);
+const LEADER_CHANNELS = new Set([...FAILOVER_CHANNELS, '+config-update-from']);
 
 /** Events only the sentinel that runs the failover may publish. */
 const LEADER_ONLY = ['+try-failover', '+elected-leader', '+selected-slave', '+promoted-slave', '+slave-reconf-sent', '+failover-end'];
