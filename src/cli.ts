@@ -97,6 +97,12 @@ export async function main(argv: string[]): Promise<void> {
     });
   } catch (e) {
     if (e instanceof ConfigError) {
+      // Redis logs what it met while loading (to stdout: no logfile is open yet), then the fatal block.
+      if (e.warnings.length > 0) {
+        const early = createLogger({ level: 'notice', file: null, json: ext.logFormat === 'json' });
+        for (const warning of e.warnings) early.log('warning', warning);
+        await early.close();
+      }
       process.stderr.write(encodeBytes(e.formatFatal()));
       process.exit(1);
     }

@@ -30,6 +30,8 @@ export class ConfigError extends Error {
     readonly line: number,
     readonly lineText: string,
     readonly reason: string,
+    /** What was logged while loading, before the error (Redis writes these as it goes). */
+    readonly warnings: readonly string[] = [],
   ) {
     super(reason);
     this.name = 'ConfigError';
@@ -112,7 +114,7 @@ class ConfigLoader {
       isExecutable: (p) => this.isExecutable(this.absolute(p)),
       warn: (m) => this.warnings.push(m),
     });
-    if (!applied.ok) throw new ConfigError(applied.entry.line, applied.entry.text, applied.message);
+    if (!applied.ok) throw new ConfigError(applied.entry.line, applied.entry.text, applied.message, this.warnings);
     return { server: this.serverOptions(), sentinel: applied.config, warnings: this.warnings };
   }
 
