@@ -227,6 +227,19 @@ export function replicaDefaults(now: number): Pick<
   };
 }
 
+/**
+ * Redis clears `disconnected` as soon as it starts connecting, so an instance
+ * that refuses connections shows up without the flag until the refusal is read.
+ * We show it until the connections are established: the same state, without
+ * the race.
+ */
+function linkLooksDisconnected(ri: Instance): boolean {
+  const { link } = ri;
+  if (link.disconnected) return true;
+  const connecting = (c: Connection | null) => c !== null && c.localIp === null;
+  return connecting(link.cc) || (ri.kind !== 'sentinel' && connecting(link.pc));
+}
+
 /** The flags string of SENTINEL MASTER/REPLICAS/SENTINELS, tokens in Redis's order. */
 export function flagsString(ri: Instance): string {
   const f = ri.flags;
@@ -234,7 +247,7 @@ export function flagsString(ri: Instance): string {
   if (f.sdown) tokens.push('s_down');
   if (f.odown) tokens.push('o_down');
   tokens.push(ri.kind);
-  if (ri.link.disconnected) tokens.push('disconnected');
+  if (linkLooksDisconnected(ri)) tokens.push('disconnected');
   if (f.masterDown) tokens.push('master_down');
   if (f.failoverInProgress) tokens.push('failover_in_progress');
   if (f.promoted) tokens.push('promoted');
