@@ -108,29 +108,11 @@ async function runElectedFailover(
   const selected = leaderEvents.find({ channel: '+selected-slave', since })?.message;
   const promoted = from.replicas.find((r) => selected === replicaAt(r, name, from.master));
   expect(promoted, `the steered leader ${t.sentinels[leaderIndex].describe()} ran the failover:\n${dumpEvents(leaderEvents)}`).toBeDefined();
-  const others = from.replicas.filter((r) => r !== promoted);
   const oldMaster = masterAt(name, from.master);
-  const switchLine = `+switch-master ${name} ${from.master.host} ${from.master.port} ${promoted!.host} ${promoted!.port}`;
-  const P = replicaAt(promoted!, name, from.master);
-
   const expected = [
     `+sdown ${oldMaster}`,
     `+odown ${oldMaster} #quorum 1/1`,
-    `+new-epoch ${epoch}`,
-    `+try-failover ${oldMaster}`,
-    `+vote-for-leader ${ids[leaderIndex]} ${epoch}`,
-    `+elected-leader ${oldMaster}`,
-    `+failover-state-select-slave ${oldMaster}`,
-    `+selected-slave ${P}`,
-    `+failover-state-send-slaveof-noone ${P}`,
-    `+failover-state-wait-promotion ${P}`,
-    `+promoted-slave ${P}`,
-    `+failover-state-reconf-slaves ${oldMaster}`,
-    ...others.flatMap((o) => ['sent', 'inprog', 'done'].map((step) => `+slave-reconf-${step} ${replicaAt(o, name, from.master)}`)),
-    `+failover-end ${oldMaster}`,
-    switchLine,
-    ...others.map((o) => `+slave ${replicaAt(o, name, promoted!)}`),
-    `+slave ${replicaAt(from.master, name, promoted!)}`,
+    ...leaderSequence(name, from, promoted!, ids[leaderIndex], epoch),
   ];
   const leaderLines = eventLines(leaderEvents.events, { since, channels: LEADER_CHANNELS });
   expect(leaderLines.slice(0, expected.length), `leader ${t.sentinels[leaderIndex].describe()}:\n${dumpEvents(leaderEvents)}`).toEqual(expected);
@@ -145,9 +127,7 @@ async function runElectedFailover(
     const updateAt = lines.indexOf(configUpdateFrom(c, since, t, ids, i, from.master));
     expect(updateAt, context).toBeGreaterThanOrEqual(0);
     expect(lines.slice(updateAt + 1).filter((l) => l.startsWith('+switch-master ') || l.startsWith('+slave ')), context).toEqual([
-      switchLine,
-      ...others.map((o) => `+slave ${replicaAt(o, name, promoted!)}`),
-      `+slave ${replicaAt(from.master, name, promoted!)}`,
+      ...switchSequence(name, from, promoted!),
     ]);
     for (const channel of LEADER_ONLY) expect(countEvents(c, channel, since), `${channel} on ${context}`).toBe(0);
   }
@@ -173,6 +153,37 @@ function configUpdateFrom(c: EventCollector, since: number, t: Topology, ids: st
 interface Placement {
   master: RedisServerProcess;
   replicas: RedisServerProcess[];
+}
+
+/** What the leader publishes from the new epoch to the re-added replicas, in Redis's order. */
+function leaderSequence(name: string, from: Placement, promoted: RedisServerProcess, leaderId: string, epoch: number): string[] {
+  const others = from.replicas.filter((r) => r !== promoted);
+  const oldMaster = masterAt(name, from.master);
+  const P = replicaAt(promoted, name, from.master);
+  return [
+    `+new-epoch ${epoch}`,
+    `+try-failover ${oldMaster}`,
+    `+vote-for-leader ${leaderId} ${epoch}`,
+    `+elected-leader ${oldMaster}`,
+    `+failover-state-select-slave ${oldMaster}`,
+    `+selected-slave ${P}`,
+    `+failover-state-send-slaveof-noone ${P}`,
+    `+failover-state-wait-promotion ${P}`,
+    `+promoted-slave ${P}`,
+    `+failover-state-reconf-slaves ${oldMaster}`,
+    ...others.flatMap((o) => ['sent', 'inprog', 'done'].map((step) => `+slave-reconf-${step} ${replicaAt(o, name, from.master)}`)),
+    `+failover-end ${oldMaster}`,
+    ...switchSequence(name, from, promoted),
+  ];
+}
+
+/** +switch-master and the replicas re-added under the new master, as every sentinel publishes them. */
+function switchSequence(name: string, from: Placement, promoted: RedisServerProcess): string[] {
+  return [
+    `+switch-master ${name} ${from.master.host} ${from.master.port} ${promoted.host} ${promoted.port}`,
+    ...from.replicas.filter((r) => r !== promoted).map((o) => `+slave ${replicaAt(o, name, promoted)}`),
+    `+slave ${replicaAt(from.master, name, promoted)}`,
+  ];
 }
 
 /**
@@ -208,29 +219,10 @@ async function runLedFailover(
   const selected = collectors[leaderIndex].find({ channel: '+selected-slave', since })!.message;
   const promoted = from.replicas.find((r) => selected === replicaAt(r, name, from.master))!;
   expect(promoted, `selected: ${selected}`).toBeDefined();
-  const others = from.replicas.filter((r) => r !== promoted);
-  const oldMaster = masterAt(name, from.master);
-  const switchLine = `+switch-master ${name} ${from.master.host} ${from.master.port} ${promoted.host} ${promoted.port}`;
-  const P = replicaAt(promoted, name, from.master);
-
   const leaderEvents = collectors[leaderIndex];
-  expect(eventLines(leaderEvents.events, { since, channels: LEADER_CHANNELS }), `leader ${leader.describe()}:\n${dumpEvents(leaderEvents)}`).toEqual([
-    `+new-epoch ${epoch}`,
-    `+try-failover ${oldMaster}`,
-    `+vote-for-leader ${ids[leaderIndex]} ${epoch}`,
-    `+elected-leader ${oldMaster}`,
-    `+failover-state-select-slave ${oldMaster}`,
-    `+selected-slave ${P}`,
-    `+failover-state-send-slaveof-noone ${P}`,
-    `+failover-state-wait-promotion ${P}`,
-    `+promoted-slave ${P}`,
-    `+failover-state-reconf-slaves ${oldMaster}`,
-    ...others.flatMap((o) => ['sent', 'inprog', 'done'].map((step) => `+slave-reconf-${step} ${replicaAt(o, name, from.master)}`)),
-    `+failover-end ${oldMaster}`,
-    switchLine,
-    ...others.map((o) => `+slave ${replicaAt(o, name, promoted)}`),
-    `+slave ${replicaAt(from.master, name, promoted)}`,
-  ]);
+  expect(eventLines(leaderEvents.events, { since, channels: LEADER_CHANNELS }), `leader ${leader.describe()}:\n${dumpEvents(leaderEvents)}`).toEqual(
+    leaderSequence(name, from, promoted, ids[leaderIndex], epoch),
+  );
 
   for (const [i, c] of collectors.entries()) {
     if (i === leaderIndex) continue;
@@ -239,9 +231,7 @@ async function runLedFailover(
       // The epoch may be learnt from a hello before the new configuration is.
       ...(c.find({ channel: '+new-epoch', message: String(epoch), since }) ? [`+new-epoch ${epoch}`] : []),
       configUpdateFrom(c, since, t, ids, i, from.master),
-      switchLine,
-      ...others.map((o) => `+slave ${replicaAt(o, name, promoted)}`),
-      `+slave ${replicaAt(from.master, name, promoted)}`,
+      ...switchSequence(name, from, promoted),
     ]);
     for (const channel of LEADER_ONLY) expect(countEvents(c, channel, since), `${channel} on ${context}`).toBe(0);
   }
