@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: installs the Redis binaries the tests run against when they
+# The whole suite: installs the Debian packages the tests run against when they
 # are missing, builds, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,12 +8,16 @@ need=()
 for bin in redis-server redis-sentinel redis-cli; do
   command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
 done
+packages=(redis-server redis-sentinel redis-tools)
+# The client matrix also drives HAProxy and redis-py (Debian's python3-redis).
+command -v haproxy >/dev/null 2>&1 || { need+=(haproxy); packages+=(haproxy); }
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || { need+=(python3-redis); packages+=(python3-redis); }
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing redis-server redis-sentinel redis-tools (missing: ${need[*]})"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null
+    echo "Installing ${packages[*]} (missing: ${need[*]})"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
   else
-    echo "Missing ${need[*]}: install them first, e.g. 'sudo apt-get install -y redis-server redis-sentinel redis-tools'" >&2
+    echo "Missing ${need[*]}: install them first, e.g. 'sudo apt-get install -y ${packages[*]}'" >&2
     exit 1
   fi
 fi
