@@ -10,6 +10,11 @@ export interface Server {
   /** The reply, or undefined when the command gets none. */
   handle(c: Connection, args: string[]): ObservedReply | undefined;
   forget(c: Connection): void;
+  /**
+   * When the process behind the server runs: a request is handled through this, so a
+   * stalled process handles it only once it runs again. Absent: at once.
+   */
+  whenRunning?(run: () => void): void;
 }
 
 /** The side that opened the connection: always a sentinel. */
@@ -145,8 +150,14 @@ export class Network {
         this.toClient(c, () => this.dropByServer(c, 'Connection reset by peer'), true);
         return;
       }
-      const reply = c.server.handle(c, args);
-      if (reply !== undefined) this.toClient(c, () => c.client.reply(c, tag, args, reply));
+      // A request already received is read even if the client has closed since (a stalled
+      // server reads it from its socket buffer when it runs again); the reply is then lost.
+      const serve = () => {
+        const reply = c.server.handle(c, args);
+        if (reply !== undefined) this.toClient(c, () => c.client.reply(c, tag, args, reply));
+      };
+      if (c.server.whenRunning) c.server.whenRunning(serve);
+      else serve();
     });
   }
 
