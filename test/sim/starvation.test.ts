@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAST_TUNING, type Tuning } from '../../src/core/timing.js';
+import { FAST_TUNING, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import { electionsWithoutLeader, exactlyOneFailover } from './invariants.js';
 import { DOWN_AFTER_MS, describePlan, masterDeathPlan, starvedMasterDeathPlan, type Plan } from './plan.js';
 import { failureLines, replayCommand, seedBatch } from './run.js';
@@ -12,6 +12,8 @@ interface Variant {
   name: string;
   tuning: Tuning;
   loopOrder: LoopOrder;
+  /** Sentinels (by index) that run another tuning. */
+  tuningOf?: (index: number) => Tuning | undefined;
 }
 
 /** The fast profile before elections were made robust to starved event loops. */
@@ -60,7 +62,7 @@ function runVariant(
 ): Figures {
   const f: Figures = { ran: 0, leaderless: 0, withLeaderless: 0, switchMs: [], electionMs: [], problems: [] };
   for (const seed of seeds) {
-    const o = runPlan(makePlan(seed), replay, { tuning: v.tuning, loopOrder: v.loopOrder });
+    const o = runPlan(makePlan(seed), replay, { tuning: v.tuning, loopOrder: v.loopOrder, tuningOf: v.tuningOf });
     f.ran++;
     const n = electionsWithoutLeader(o.checker);
     f.leaderless += n;
@@ -156,4 +158,15 @@ describe('one master death while the sentinels are starved of CPU (seeded simula
     const median = (f: Figures) => percentile(f.switchMs.filter((x): x is number => x !== null), 50);
     expect(median(now)).toBeLessThanOrEqual(median(before) + 20);
   }, 60_000);
+
+  it('stays safe in a mixed group: one sentinel with Redis\'s rules and timer, the others fast', () => {
+    if (batch.replay) return;
+    const seeds = batch.seeds.slice(0, 150);
+    const mixed: Variant = { ...NOW, name: 'mixed (s0 with the Redis tuning)', tuningOf: (i) => (i === 0 ? REDIS_TUNING : undefined) };
+    const f = runVariant(mixed, seeds, false, exactlyOneFailover);
+    console.log(`mixed group under starvation, SIM_BASE=${batch.base}\n  ${summary(mixed.name, f)}`);
+    expect(f.problems.join('\n')).toBe('');
+    expect(f.leaderless / f.ran).toBeLessThanOrEqual(0.05);
+  }, 60_000);
 });
+

@@ -32,6 +32,8 @@ export type LoopOrder = 'io-first' | 'timers-first';
 export interface WorldOptions {
   /** Overrides the tuning the plan names (to compare variants of the fast profile). */
   tuning?: Tuning;
+  /** Overrides it for some sentinels (by index): a mixed group, e.g. with Redis's tuning standing in for redis-sentinel. */
+  tuningOf?: (index: number) => Tuning | undefined;
   loopOrder?: LoopOrder;
 }
 
@@ -305,7 +307,7 @@ export class World {
       },
       listeningPort: SENTINEL_PORT,
       timings: SIM_TIMINGS,
-      tuning: this.tuning(),
+      tuning: this.tuning(s),
     });
     this.log(s.node, `started (incarnation ${s.incarnation})`);
     this.input(s, (core) => {
@@ -315,8 +317,8 @@ export class World {
     this.scheduleTick(s, s.incarnation, s.rng.int(1, 100));
   }
 
-  private tuning(): Tuning {
-    return this.options.tuning ?? (this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING);
+  private tuning(s: SentinelNode): Tuning {
+    return this.options.tuningOf?.(s.index) ?? this.options.tuning ?? (this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING);
   }
 
   private scheduleTick(s: SentinelNode, incarnation: number, delay: number): void {
