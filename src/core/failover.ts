@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { announced, sameAddress, type Address } from './address.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import type { SentinelCore } from './sentinel.js';
+import { MAX_QUICK_ELECTION_RETRIES } from './timing.js';
 
 /**
  * The failover: election, replica selection and promotion, repointing the
@@ -26,7 +27,10 @@ export function startFailover(core: SentinelCore, m: MasterInstance): void {
 
 /** Starts a failover of an ODOWN master unless one ran too recently; true when it started. */
 export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): boolean {
-  if (!m.flags.odown) m.electionRetryEpoch = 0;
+  if (!m.flags.odown) {
+    m.electionRetryEpoch = 0;
+    m.quickRetries = 0;
+  }
   if (!m.flags.odown || m.flags.failoverInProgress) {
     m.startWait = null;
     return false;
@@ -41,6 +45,7 @@ export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): bo
     }
     return false;
   }
+  if (quickRetryAllowed(core, m) && now - m.failoverStartTime < m.failoverTimeoutMs * 2) m.quickRetries++;
   m.startWait = null;
   m.electionRetryEpoch = 0;
   startFailover(core, m);
@@ -59,20 +64,24 @@ function startWaitOver(core: SentinelCore, m: MasterInstance, now: number): bool
 }
 
 /**
- * Beyond Redis: this sentinel's place, by run id, among itself and the peers that could start
- * a failover of this master now: their answer says it is down (an answer fresh enough to count
- * for ODOWN), and they are neither SDOWN nor disconnected. A dead or SDOWN peer delays nobody;
- * a peer that went silent for a while (stalled) still counts, so that this sentinel, back from
- * a stall of its own, does not take its stale view as leave to go first.
+ * Beyond Redis: this sentinel's place, by run id, among itself and the peers that may start a
+ * failover of this master now. A peer counts unless it is SDOWN or disconnected (a dead peer
+ * delays nobody), or it said it sees the master up since this sentinel saw it go down, less
+ * than a rank delay ago. So a peer whose answer says down counts, and so does one whose answer
+ * is missing or getting old (it may be stalled, may have started since, or its answer may be
+ * on its way): this sentinel, back from a stall of its own, does not take its stale view as
+ * leave to go first.
  */
 export function startRank(core: SentinelCore, m: MasterInstance): number {
   const now = core.now();
   const me = core.myid.toLowerCase();
+  const upAnswerValidMs = Math.max(core.tuning.failoverRankDelayMs, core.tuning.askPeriodWhileSdownMs ?? 0);
   let rank = 0;
   for (const s of m.sentinels.values()) {
-    if (!s.flags.masterDown || s.flags.sdown || s.link.disconnected || s.runid === null) continue;
-    if (now - s.lastMasterDownReplyTime > 5 * core.timings.askPeriod) continue;
-    if (s.runid.toLowerCase() < me) rank++;
+    if (s.flags.sdown || s.link.disconnected || s.runid === null || s.runid.toLowerCase() > me) continue;
+    const answered = s.lastMasterDownReplyTime >= m.sDownSinceTime;
+    const saysUp = answered && !s.flags.masterDown && now - s.lastMasterDownReplyTime <= upAnswerValidMs;
+    if (!saysUp) rank++;
   }
   return rank;
 }
@@ -81,9 +90,15 @@ export function startRank(core: SentinelCore, m: MasterInstance): number {
  * Beyond Redis: our last election could elect nobody, we voted for ourselves in it, for no peer
  * since, and know of no newer epoch, so nobody else can be running a newer election we would
  * compete with. Votes are per epoch: a retry in a new epoch cannot make two leaders of one.
+ * A few such retries per ODOWN episode at most, so that no pathology can churn epochs.
  */
 function quickRetryAllowed(core: SentinelCore, m: MasterInstance): boolean {
-  return core.tuning.retryLeaderlessElection && m.electionRetryEpoch !== 0 && m.electionRetryEpoch === core.currentEpoch;
+  return (
+    core.tuning.retryLeaderlessElection &&
+    m.electionRetryEpoch !== 0 &&
+    m.electionRetryEpoch === core.currentEpoch &&
+    m.quickRetries < MAX_QUICK_ELECTION_RETRIES
+  );
 }
 
 /** SENTINEL FAILOVER: no agreement needed. Returns the error text, or null once started. */

@@ -143,6 +143,8 @@ export interface MasterInstance extends InstanceBase {
   startWait: StartWait | null;
   /** The epoch of our own election that nobody could win, while a quick retry is allowed; 0 when none. */
   electionRetryEpoch: number;
+  /** Quick retries since the master last went ODOWN. */
+  quickRetries: number;
   promoted: ReplicaInstance | null;
   /** Keyed by replica name (`ip:port`). */
   replicas: Map<string, ReplicaInstance>;

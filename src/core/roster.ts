@@ -68,6 +68,7 @@ export function createMaster(core: SentinelCore, name: string, addr: Address, qu
     failoverDelayLogged: 0,
     startWait: null,
     electionRetryEpoch: 0,
+    quickRetries: 0,
     addressGeneration: 0,
     promoted: null,
     replicas: new Map(),
@@ -163,6 +164,7 @@ export function resetMaster(core: SentinelCore, m: MasterInstance, opts: { keepS
   m.failoverStartTime = 0;
   m.startWait = null;
   m.electionRetryEpoch = 0;
+  m.quickRetries = 0;
   m.promoted = null;
   m.runid = null;
   m.link.actPingTime = now;

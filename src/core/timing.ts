@@ -113,6 +113,9 @@ export const REDIS_TUNING: Readonly<Tuning> = Object.freeze({
   retryLeaderlessElection: false,
 });
 
+/** Quick retries of leaderless elections for one ODOWN episode, before Redis's retry delay applies again. */
+export const MAX_QUICK_ELECTION_RETRIES = 10;
+
 export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
   tickMinMs: 10,
   tickMaxMs: 20,

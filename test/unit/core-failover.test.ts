@@ -1610,6 +1610,14 @@ describe('elections of the fast profile', () => {
     expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeGreaterThanOrEqual(100 + 21);
   });
 
+  it('counts a peer before it that has not answered since the master went down: it may be stalled, or have started', () => {
+    const sim = new Sim({ peers: [{ answer: () => null }, {}], tuning: FAST_TUNING, sentinel: last });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
+    expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeGreaterThanOrEqual(2 * 100 + 21);
+  });
+
   it('defers its own attempt once it votes for the peer that went first, as Redis does', () => {
     const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.run(200);
@@ -1641,6 +1649,18 @@ describe('elections of the fast profile', () => {
     ]);
     expect((sim.timeOf('+elected-leader') as number) - aborted).toBeLessThanOrEqual(21 + 3 * FAST_STEP);
     expect(sim.logs().filter((l) => l.startsWith('Next failover delay'))).toEqual([]);
+  });
+
+  it('retries at most 10 times quickly while the master stays ODOWN, then waits as Redis does', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    sim.peer(P1).answer = selfishUntil(P1, Infinity);
+    sim.peer(P2).answer = selfishUntil(P2, Infinity);
+    sim.run(200);
+    untilSdown(sim);
+    sim.run(5000, FAST_STEP);
+    expect(sim.types().filter((t) => t === '+try-failover')).toHaveLength(11);
+    expect(sim.types().filter((t) => t === '-failover-abort-not-elected')).toHaveLength(11);
+    expect(sim.logs().filter((l) => l.startsWith('Next failover delay'))).toHaveLength(1);
   });
 
   it('does not retry after voting for a peer in the next epoch', () => {
