@@ -119,11 +119,20 @@ export class Daemon {
     this.scheduleTick();
   }
 
+  /**
+   * The tick runs from setImmediate, after the timer fires: Node runs timers before its poll
+   * phase, so after a stall a tick run from the timer callback would act before reading the
+   * replies and vote requests already waiting in its sockets. Redis's event loop also handles
+   * file events before time events.
+   */
   private scheduleTick(): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
-      this.input(() => this.core.tick());
-      this.scheduleTick();
+      setImmediate(() => {
+        if (this.stopping) return;
+        this.input(() => this.core.tick());
+        this.scheduleTick();
+      });
     }, this.core.scheduleNextTick());
   }
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { announced, sameAddress, type Address } from './address.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import type { SentinelCore } from './sentinel.js';
+import { MAX_QUICK_ELECTION_RETRIES } from './timing.js';
 
 /**
  * The failover: election, replica selection and promotion, repointing the
@@ -26,17 +27,17 @@ export function startFailover(core: SentinelCore, m: MasterInstance): void {
 
 /** Starts a failover of an ODOWN master unless one ran too recently; true when it started. */
 export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): boolean {
+  if (!m.flags.odown) {
+    m.electionRetryEpoch = 0;
+    m.quickRetries = 0;
+  }
   if (!m.flags.odown || m.flags.failoverInProgress) {
-    m.failoverNotBefore = 0;
+    m.startWait = null;
     return false;
   }
   const now = core.now();
-  const jitter = core.tuning.failoverStartJitterMs;
-  if (jitter > 0) {
-    if (m.failoverNotBefore === 0) m.failoverNotBefore = now + 1 + core.randomInt(jitter);
-    if (now < m.failoverNotBefore) return false;
-  }
-  if (now - m.failoverStartTime < m.failoverTimeoutMs * 2) {
+  if (!startWaitOver(core, m, now)) return false;
+  if (now - m.failoverStartTime < m.failoverTimeoutMs * 2 && !quickRetryAllowed(core, m)) {
     if (m.failoverDelayLogged !== m.failoverStartTime) {
       const notBefore = ctime(m.failoverStartTime + m.failoverTimeoutMs * 2);
       core.log('warning', `Next failover delay: I will not start a failover before ${notBefore}`);
@@ -44,9 +45,60 @@ export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): bo
     }
     return false;
   }
-  m.failoverNotBefore = 0;
+  if (quickRetryAllowed(core, m) && now - m.failoverStartTime < m.failoverTimeoutMs * 2) m.quickRetries++;
+  m.startWait = null;
+  m.electionRetryEpoch = 0;
   startFailover(core, m);
   return true;
+}
+
+/** Beyond Redis: the start jitter and the rank delay (see Tuning); true at once without them. */
+function startWaitOver(core: SentinelCore, m: MasterInstance, now: number): boolean {
+  const { failoverStartJitterMs: jitter, failoverRankDelayMs: rankMs, failoverRankDelayTicks: rankTicks } = core.tuning;
+  if (jitter <= 0 && rankMs <= 0 && rankTicks <= 0) return true;
+  m.startWait ??= { since: now, ticks: 0, jitterMs: jitter > 0 ? 1 + core.randomInt(jitter) : 0 };
+  const w = m.startWait;
+  w.ticks++;
+  const rank = rankMs > 0 || rankTicks > 0 ? startRank(core, m) : 0;
+  return now >= w.since + w.jitterMs + rank * rankMs && w.ticks > rank * rankTicks;
+}
+
+/**
+ * Beyond Redis: this sentinel's place, by run id, among itself and the peers that may start a
+ * failover of this master now. A peer counts unless it is SDOWN or disconnected (a dead peer
+ * delays nobody), or it said it sees the master up since this sentinel saw it go down, less
+ * than a rank delay ago. So a peer whose answer says down counts, and so does one whose answer
+ * is missing or getting old (it may be stalled, may have started since, or its answer may be
+ * on its way): this sentinel, back from a stall of its own, does not take its stale view as
+ * leave to go first.
+ */
+export function startRank(core: SentinelCore, m: MasterInstance): number {
+  const now = core.now();
+  const me = core.myid.toLowerCase();
+  const upAnswerValidMs = Math.max(core.tuning.failoverRankDelayMs, core.tuning.askPeriodWhileSdownMs ?? 0);
+  let rank = 0;
+  for (const s of m.sentinels.values()) {
+    if (s.flags.sdown || s.link.disconnected || s.runid === null || s.runid.toLowerCase() > me) continue;
+    const answered = s.lastMasterDownReplyTime >= m.sDownSinceTime;
+    const saysUp = answered && !s.flags.masterDown && now - s.lastMasterDownReplyTime <= upAnswerValidMs;
+    if (!saysUp) rank++;
+  }
+  return rank;
+}
+
+/**
+ * Beyond Redis: our last election could elect nobody, we voted for ourselves in it, for no peer
+ * since, and know of no newer epoch, so nobody else can be running a newer election we would
+ * compete with. Votes are per epoch: a retry in a new epoch cannot make two leaders of one.
+ * A few such retries per ODOWN episode at most, so that no pathology can churn epochs.
+ */
+function quickRetryAllowed(core: SentinelCore, m: MasterInstance): boolean {
+  return (
+    core.tuning.retryLeaderlessElection &&
+    m.electionRetryEpoch !== 0 &&
+    m.electionRetryEpoch === core.currentEpoch &&
+    m.quickRetries < MAX_QUICK_ELECTION_RETRIES
+  );
 }
 
 /** SENTINEL FAILOVER: no agreement needed. Returns the error text, or null once started. */
@@ -86,6 +138,29 @@ export function getLeader(core: SentinelCore, m: MasterInstance, epoch: number):
   }
   if (winner !== null && (maxVotes < Math.floor(voters / 2) + 1 || maxVotes < m.quorum)) return null;
   return winner;
+}
+
+/**
+ * Beyond Redis, what is known of our election in `failoverEpoch`: `lost` when a peer has the
+ * votes it needs, or we have voted for a peer in a newer epoch; `leaderless` when every voter's
+ * vote in the epoch is known (ours included) and nobody has max(quorum, majority); else `open`.
+ */
+export function electionOutcome(core: SentinelCore, m: MasterInstance): 'open' | 'lost' | 'leaderless' {
+  const epoch = m.failoverEpoch;
+  const me = core.myid.toLowerCase();
+  if (m.leaderEpoch > epoch && m.leader !== null && m.leader.toLowerCase() !== me) return 'lost';
+  const needed = Math.max(m.quorum, Math.floor((m.sentinels.size + 1) / 2) + 1);
+  const votes = new Map<string, number>();
+  let unknown = 0;
+  const count = (runid: string | null, votedIn: number) => {
+    if (runid === null || votedIn !== epoch) unknown++;
+    else votes.set(runid.toLowerCase(), (votes.get(runid.toLowerCase()) ?? 0) + 1);
+  };
+  count(m.leader, m.leaderEpoch);
+  for (const s of m.sentinels.values()) count(s.leader, s.leaderEpoch);
+  for (const [runid, n] of votes) if (n >= needed && runid !== me) return 'lost';
+  if (unknown > 0 || core.currentEpoch !== epoch) return 'open';
+  return Math.max(0, ...votes.values()) < needed ? 'leaderless' : 'open';
 }
 
 /** The best replica to promote, or null: Redis's exclusions, then priority, offset and run id. */
@@ -179,9 +254,13 @@ function waitStart(core: SentinelCore, m: MasterInstance): void {
   const isLeader = leader !== null && leader.toLowerCase() === core.myid.toLowerCase();
   if (!isLeader && !m.flags.forceFailover) {
     const electionTimeout = Math.min(core.timings.electionTimeout, m.failoverTimeoutMs);
-    if (now - m.failoverStartTime > electionTimeout) {
+    const outcome = core.tuning.retryLeaderlessElection ? electionOutcome(core, m) : 'open';
+    if (outcome !== 'open' || now - m.failoverStartTime > electionTimeout) {
       core.emit('warning', '-failover-abort-not-elected', m);
       abortFailover(m, now);
+      // Our own vote in that epoch went to us: one given to a peer defers our attempt, as in Redis.
+      const votedForUs = m.leaderEpoch === m.failoverEpoch && m.leader?.toLowerCase() === core.myid.toLowerCase();
+      if (outcome === 'leaderless' && votedForUs) m.electionRetryEpoch = m.failoverEpoch;
     }
     return;
   }

@@ -118,10 +118,15 @@ export function askMasterStateToOtherSentinels(core: SentinelCore, m: MasterInst
   }
 }
 
-/** Redis asks once an ask-period has passed since the last answer; the fast profile asks more often while answers keep coming. */
+/**
+ * Redis asks once an ask-period has passed since the last answer; the fast profile asks more
+ * often while answers keep coming, and at once on a connection made since its last ask (a
+ * peer that stalled long enough for its link to be dropped hears of our failover at once).
+ */
 function askIsDue(core: SentinelCore, s: SentinelInstance, now: number): boolean {
   const fast = core.tuning.askPeriodWhileSdownMs;
   if (fast === null) return now - s.lastMasterDownReplyTime >= core.timings.askPeriod;
+  if (s.link.ccConnTime > s.lastMasterDownAskTime) return true;
   const answered = s.lastMasterDownReplyTime >= s.lastMasterDownAskTime;
   return now - s.lastMasterDownAskTime >= (answered ? fast : core.timings.askPeriod);
 }

@@ -139,13 +139,24 @@ export interface MasterInstance extends InstanceBase {
   failoverDelayLogged: number;
   /** Bumped whenever the master's address changes, so answers about an older address are recognised. */
   addressGeneration: number;
-  /** With a start jitter, the earliest moment this ODOWN master's failover may start; 0 when unset. */
-  failoverNotBefore: number;
+  /** With a start jitter or a rank delay: since when this ODOWN master's failover has been waiting to start. */
+  startWait: StartWait | null;
+  /** The epoch of our own election that nobody could win, while a quick retry is allowed; 0 when none. */
+  electionRetryEpoch: number;
+  /** Quick retries since the master last went ODOWN. */
+  quickRetries: number;
   promoted: ReplicaInstance | null;
   /** Keyed by replica name (`ip:port`). */
   replicas: Map<string, ReplicaInstance>;
   /** Keyed by run id. */
   sentinels: Map<string, SentinelInstance>;
+}
+
+export interface StartWait {
+  since: number;
+  /** Runs of the timer since then, this one included. */
+  ticks: number;
+  jitterMs: number;
 }
 
 export type Instance = MasterInstance | ReplicaInstance | SentinelInstance;

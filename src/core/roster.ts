@@ -66,7 +66,9 @@ export function createMaster(core: SentinelCore, name: string, addr: Address, qu
     failoverStateChangeTime: 0,
     failoverStartTime: 0,
     failoverDelayLogged: 0,
-    failoverNotBefore: 0,
+    startWait: null,
+    electionRetryEpoch: 0,
+    quickRetries: 0,
     addressGeneration: 0,
     promoted: null,
     replicas: new Map(),
@@ -160,6 +162,9 @@ export function resetMaster(core: SentinelCore, m: MasterInstance, opts: { keepS
   m.failoverState = 'none';
   m.failoverStateChangeTime = 0;
   m.failoverStartTime = 0;
+  m.startWait = null;
+  m.electionRetryEpoch = 0;
+  m.quickRetries = 0;
   m.promoted = null;
   m.runid = null;
   m.link.actPingTime = now;

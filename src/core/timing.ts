@@ -79,6 +79,28 @@ export interface Tuning {
   failoverStartJitterMs: number;
   /** How long a `+switch-master` (and what follows it) waits before it reaches pub/sub subscribers (see EventPublisher). */
   switchAnnounceHoldMs: number;
+  /**
+   * Beyond Redis: before starting (or retrying) a failover, wait `rank` times this many ms, and
+   * at least `rank` times `failoverRankDelayTicks` runs of the timer, where `rank` is this
+   * sentinel's place by run id among itself and the peers that could start one too (their
+   * answer of the last ask-period says the master is down, and they are neither SDOWN nor
+   * disconnected). The first in that order starts at once; the others wait long enough to
+   * receive its vote request, and voting for it defers their own attempt (as in Redis).
+   * Counting timer runs keeps the order when every process was stalled at once: the timers
+   * of all of them expire together, but each reads its waiting messages before every run.
+   * Redis: 0 and 0.
+   */
+  failoverRankDelayMs: number;
+  failoverRankDelayTicks: number;
+  /**
+   * Beyond Redis: an election that can no longer elect anybody (every voter's vote in the
+   * epoch is known and nobody has max(quorum, majority)) ends at once with
+   * -failover-abort-not-elected, and is retried in a new epoch after the start wait above,
+   * instead of 2 × failover-timeout later; unless this sentinel has since voted for a peer or
+   * learnt of a newer epoch. An election lost to a peer, or overtaken by a peer's newer one
+   * that this sentinel voted for, also ends at once, without a retry. Redis: false.
+   */
+  retryLeaderlessElection: boolean;
 }
 
 export const REDIS_TUNING: Readonly<Tuning> = Object.freeze({
@@ -89,7 +111,13 @@ export const REDIS_TUNING: Readonly<Tuning> = Object.freeze({
   infoAfterSlaveof: false,
   failoverStartJitterMs: 0,
   switchAnnounceHoldMs: 0,
+  failoverRankDelayMs: 0,
+  failoverRankDelayTicks: 0,
+  retryLeaderlessElection: false,
 });
+
+/** Quick retries of leaderless elections for one ODOWN episode, before Redis's retry delay applies again. */
+export const MAX_QUICK_ELECTION_RETRIES = 10;
 
 export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
   tickMinMs: 10,
@@ -97,6 +125,9 @@ export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
   askPeriodWhileSdownMs: 50,
   fastInfoPeriodMs: 100,
   infoAfterSlaveof: true,
-  failoverStartJitterMs: 60,
+  failoverStartJitterMs: 40,
+  failoverRankDelayMs: 100,
+  failoverRankDelayTicks: 3,
+  retryLeaderlessElection: true,
   switchAnnounceHoldMs: 100,
 });

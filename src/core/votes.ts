@@ -22,6 +22,7 @@ export function vote(core: SentinelCore, m: MasterInstance, reqEpoch: number, re
     core.emit('warning', '+vote-for-leader', m, `${m.leader} ${m.leaderEpoch}`, false);
     if (m.leader.toLowerCase() !== core.myid.toLowerCase()) {
       m.failoverStartTime = core.now() + core.randomInt(core.maxDesyncMs);
+      m.electionRetryEpoch = 0;
     }
   }
   return { leader: m.leader, epoch: m.leaderEpoch };

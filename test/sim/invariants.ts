@@ -37,8 +37,15 @@ export class Checker {
   private readonly votes = new Map<string, Map<number, string>>();
   /** asking sentinel -> answering sentinel's IP -> its last is-master-down answer. */
   private readonly downAnswers = new Map<string, Map<string, DownAnswer>>();
-  readonly counts = { tryFailover: 0, elected: 0, electedForced: 0, promotions: 0 };
+  readonly counts = { tryFailover: 0, elected: 0, electedForced: 0, promotions: 0, abortNotElected: 0 };
   readonly switches = new Map<string, number>();
+  /** Epochs in which some sentinel tried an automatic failover, and those in which one was elected. */
+  readonly triedEpochs = new Set<number>();
+  readonly electedEpochs = new Set<number>();
+  /** When the first automatic +try-failover, the first +elected-leader and the first +switch-master happened (simulated time). */
+  firstTryAt: number | null = null;
+  firstElectedAt: number | null = null;
+  firstSwitchAt: number | null = null;
 
   constructor(private readonly now: () => number) {}
 
@@ -55,6 +62,13 @@ export class Checker {
       case '+try-failover':
         this.counts.tryFailover++;
         if (m) this.onTryFailover(s, core, m);
+        if (m && !m.flags.forceFailover) {
+          this.triedEpochs.add(m.failoverEpoch);
+          this.firstTryAt ??= this.now();
+        }
+        break;
+      case '-failover-abort-not-elected':
+        this.counts.abortNotElected++;
         break;
       case '+elected-leader':
         if (m) this.onElected(s, core, m);
@@ -64,6 +78,7 @@ export class Checker {
         break;
       case '+switch-master':
         this.switches.set(s.node, (this.switches.get(s.node) ?? 0) + 1);
+        this.firstSwitchAt ??= this.now();
         break;
       default:
         break;
@@ -100,6 +115,8 @@ export class Checker {
     }
     list.push({ runid: core.myid, forced });
     this.elected.set(epoch, list);
+    this.electedEpochs.add(epoch);
+    this.firstElectedAt ??= this.now();
   }
 
   /** (3) An automatic failover starts only on an SDOWN master that a quorum (fresh answers included) says is down. */
@@ -188,6 +205,13 @@ export function convergenceProblem(w: ConvergenceInput): string | null {
  * judge the promoted replica by what it learnt about the dead master and fail
  * over a second time. One death must give exactly one failover.
  */
+/** Epochs in which an automatic failover was tried and nobody was elected: split or lost votes. */
+export function electionsWithoutLeader(c: Checker): number {
+  let n = 0;
+  for (const e of c.triedEpochs) if (!c.electedEpochs.has(e)) n++;
+  return n;
+}
+
 export function exactlyOneFailover(o: { checker: Checker; plan: { topology: { sentinels: number } } }): string[] {
   const problems: string[] = [];
   const { elected } = o.checker.counts;

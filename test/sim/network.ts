@@ -10,6 +10,11 @@ export interface Server {
   /** The reply, undefined when the command gets none, or `later` when it comes after something else (a config write). */
   handle(c: Connection, args: string[]): ObservedReply | undefined | LaterReply;
   forget(c: Connection): void;
+  /**
+   * When the process behind the server runs: a request is handled through this, so a
+   * stalled process handles it only once it runs again. Absent: at once.
+   */
+  whenRunning?(run: () => void): void;
 }
 
 /** A reply the server sends when it is ready, through `send` (at most once). */
@@ -150,10 +155,16 @@ export class Network {
         this.toClient(c, () => this.dropByServer(c, 'Connection reset by peer'), true);
         return;
       }
-      const reply = c.server.handle(c, args);
-      if (reply === undefined) return;
-      if ('later' in reply) reply.later((r) => this.toClient(c, () => c.client.reply(c, tag, args, r)));
-      else this.toClient(c, () => c.client.reply(c, tag, args, reply));
+      // A request already received is read even if the client has closed since (a stalled
+      // server reads it from its socket buffer when it runs again); the reply is then lost.
+      const serve = () => {
+        const reply = c.server.handle(c, args);
+        if (reply === undefined) return;
+        if ('later' in reply) reply.later((r) => this.toClient(c, () => c.client.reply(c, tag, args, r)));
+        else this.toClient(c, () => c.client.reply(c, tag, args, reply));
+      };
+      if (c.server.whenRunning) c.server.whenRunning(serve);
+      else serve();
     });
   }
 

@@ -44,6 +44,27 @@ export interface TimedFault {
   fault: Fault;
 }
 
+/**
+ * A loaded machine: from `from` to `to` the sentinels' event loops stall, each on its own
+ * (stalls of `minStallMs`..`maxStallMs`, then 1..`maxRunMs` of running) and all together
+ * (machine-wide episodes every `episodeGapMs`, each node stalling `episodeMs` give or take
+ * 30 ms, starting within 15 ms of the others); overlapping stalls merge, up to
+ * `maxContinuousStallMs`. A stalled process handles neither timers nor
+ * messages; when it runs again it handles them in the daemon's order. The Redis instances
+ * and the network are not slowed down.
+ */
+export interface Load {
+  from: number;
+  to: number;
+  minStallMs: number;
+  maxStallMs: number;
+  maxRunMs: number;
+  episodeGapMs: [number, number];
+  episodeMs: [number, number];
+  /** Overlapping stalls merge, but a process runs again after at most this long (TILT is another story). */
+  maxContinuousStallMs: number;
+}
+
 export interface Plan {
   /** quiet: no faults, run to the deadline. */
   kind: 'chaos' | 'master-death' | 'quiet';
@@ -58,6 +79,8 @@ export interface Plan {
   deadline: number;
   /** Instances that are down when convergence is judged are left out (the dead master of master-death). */
   ignoreDownInstances: boolean;
+  /** CPU starvation of the sentinels (only the starved master-death plans have it). */
+  load?: Load;
 }
 
 export const WARMUP_MS = 1500;
@@ -173,6 +196,41 @@ export function masterDeathPlan(seed: number): Plan {
   };
 }
 
+/**
+ * The master dies once, for good, on a clean network, while the sentinels are starved of CPU:
+ * the load starts up to 1 s before the death and lasts 5 s after it, at one of three severities.
+ */
+export function starvedMasterDeathPlan(seed: number, tuning: 'fast' | 'redis' = 'fast'): Plan {
+  const rng = new Rng(seed);
+  const t = topology(rng, false);
+  const at = WARMUP_MS + rng.int(0, 1000);
+  const severity = rng.int(0, 2);
+  const load: Load = {
+    from: at - rng.int(0, 1000),
+    to: at + 5000,
+    minStallMs: 5,
+    maxStallMs: [60, 150, 300][severity],
+    maxRunMs: [100, 150, 200][severity],
+    episodeGapMs: [150, 800],
+    episodeMs: [20, [150, 300, 500][severity]],
+    maxContinuousStallMs: 800,
+  };
+  return {
+    kind: 'master-death',
+    seed,
+    tuning,
+    topology: t,
+    faults: [
+      { at: 0, fault: { kind: 'network', quality: CLEAN_NETWORK } },
+      { at, fault: { kind: 'kill-master', downMs: null } },
+    ],
+    healAt: at,
+    deadline: at + CONVERGENCE_BOUND_MS,
+    ignoreDownInstances: true,
+    load,
+  };
+}
+
 /** No faults at all: nothing may go down, nobody may fail over. */
 export function quietPlan(seed: number): Plan {
   const rng = new Rng(seed);
@@ -196,6 +254,7 @@ export function describePlan(p: Plan): string {
     `${p.kind} seed ${p.seed} (${p.tuning} timing): ${t.sentinels} sentinels, quorum ${t.quorum}, replica priorities [${t.replicaPriorities.join(',')}]`,
     ...p.faults.map((f) => `  at ${f.at}ms: ${JSON.stringify(f.fault)}`),
     `  heal at ${p.healAt}ms, converge by ${p.deadline}ms`,
+    ...(p.load ? [`  load ${JSON.stringify(p.load)}`] : []),
   ];
   return lines.join('\n');
 }

@@ -3,11 +3,11 @@ import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js'
 import { PersistGate } from '../../src/core/persist-gate.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
-import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING } from '../../src/core/timing.js';
+import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { Checker, MASTER_NAME, convergenceProblem, type SentinelView } from './invariants.js';
 import { Network, type Client, type Connection, type LaterReply, type Server } from './network.js';
-import { DOWN_AFTER_MS, FAILOVER_TIMEOUT_MS, SIM_TIMINGS, STABLE_MS, nodeNames, type Fault, type Plan } from './plan.js';
+import { DOWN_AFTER_MS, FAILOVER_TIMEOUT_MS, SIM_TIMINGS, STABLE_MS, nodeNames, type Fault, type Load, type Plan } from './plan.js';
 import { SimRedis } from './redis.js';
 import { Rng, Scheduler } from './rng.js';
 
@@ -23,6 +23,23 @@ const MAX_WRITE_MS = 8;
 
 const connKey = (link: number, kind: string) => `${link}:${kind}`;
 
+/**
+ * What a sentinel process does first when it runs again after a stall, with both its tick
+ * timer expired and messages waiting: `io-first` reads the messages, then ticks (the daemon
+ * runs the tick from setImmediate, after Node's poll phase; Redis's event loop also handles
+ * file events before time events); `timers-first` ticks, then reads them (a tick run straight
+ * from the timer callback: Node's timers phase comes before its poll phase).
+ */
+export type LoopOrder = 'io-first' | 'timers-first';
+
+export interface WorldOptions {
+  /** Overrides the tuning the plan names (to compare variants of the fast profile). */
+  tuning?: Tuning;
+  /** Overrides it for some sentinels (by index): a mixed group, e.g. with Redis's tuning standing in for redis-sentinel. */
+  tuningOf?: (index: number) => Tuning | undefined;
+  loopOrder?: LoopOrder;
+}
+
 /** One sentinel machine: its clock, its config on disk, and the core running on it (null while down). */
 export class SentinelNode implements Client, SentinelView {
   core: SentinelCore | null = null;
@@ -34,6 +51,13 @@ export class SentinelNode implements Client, SentinelView {
   clockOffset = 0;
   readonly conns = new Map<string, Connection>();
   readonly listener: SentinelListener;
+  /** Under load: the process does not run before this time; its current stall began then. */
+  stalledUntil = 0;
+  stalledSince = 0;
+  /** Messages that arrived while the process was stalled, in arrival order. */
+  pendingIO: Array<() => void> = [];
+  /** The tick timer expired while the process was stalled. */
+  timerDue: (() => void) | null = null;
 
   constructor(
     readonly index: number,
@@ -55,23 +79,31 @@ export class SentinelNode implements Client, SentinelView {
   }
 
   connected(c: Connection): void {
-    if (this.isCurrent(c)) this.world.input(this, (core) => core.onConnected(c.link, c.kind, c.generation, this.ip));
+    this.world.io(this, () => {
+      if (this.isCurrent(c)) this.world.input(this, (core) => core.onConnected(c.link, c.kind, c.generation, this.ip));
+    });
   }
 
   closed(c: Connection, reason: string, neverConnected: boolean): void {
-    if (!this.isCurrent(c)) return;
-    this.conns.delete(connKey(c.link, c.kind));
-    this.world.input(this, (core) => core.onConnectionClosed(c.link, c.kind, c.generation, reason, neverConnected));
+    this.world.io(this, () => {
+      if (!this.isCurrent(c)) return;
+      this.conns.delete(connKey(c.link, c.kind));
+      this.world.input(this, (core) => core.onConnectionClosed(c.link, c.kind, c.generation, reason, neverConnected));
+    });
   }
 
   reply(c: Connection, tag: ReplyTag, args: string[], reply: ObservedReply): void {
-    if (!this.isCurrent(c)) return;
-    if (tag.purpose === 'is-master-down') this.world.checker.onMasterDownAnswer(this, c.server.address.split(':')[0], args, reply);
-    this.world.input(this, (core) => core.onReply(c.link, c.kind, c.generation, tag, reply));
+    this.world.io(this, () => {
+      if (!this.isCurrent(c)) return;
+      if (tag.purpose === 'is-master-down') this.world.checker.onMasterDownAnswer(this, c.server.address.split(':')[0], args, reply);
+      this.world.input(this, (core) => core.onReply(c.link, c.kind, c.generation, tag, reply));
+    });
   }
 
   message(c: Connection, channel: string, payload: string): void {
-    if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, payload));
+    this.world.io(this, () => {
+      if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, payload));
+    });
   }
 }
 
@@ -99,6 +131,10 @@ class SentinelListener implements Server {
 
   forget(c: Connection): void {
     this.clients.delete(c);
+  }
+
+  whenRunning(run: () => void): void {
+    this.world.io(this.owner, run);
   }
 
   /** Connections with a reply waiting for a config write: what they send next waits behind it, as in the daemon. */
@@ -252,6 +288,7 @@ export class World {
   constructor(
     readonly plan: Plan,
     private readonly keepFullTrace = false,
+    private readonly options: WorldOptions = {},
   ) {
     this.rng = new Rng(plan.seed ^ 0x5eed);
     this.net = new Network(this.sched, this.rng.fork());
@@ -291,6 +328,7 @@ export class World {
     for (const s of this.sentinels) this.sched.at(s.rng.int(0, 200), () => this.startSentinel(s));
     this.every(REDIS_CRON_MS, () => this.redis.forEach((r) => r.cron()));
     for (const f of this.plan.faults) this.sched.at(f.at, () => this.apply(f.fault));
+    if (this.plan.load) this.scheduleLoad(this.plan.load);
     this.sched.at(this.plan.healAt, () => this.heal());
     this.sched.at(this.plan.healAt, () => this.every(CHECK_EVERY_MS, () => this.checkConvergence()));
     const quiet = this.plan.kind === 'quiet';
@@ -320,7 +358,9 @@ export class World {
     }
     this.stableSince ??= this.sched.now;
     this.convergedAt = this.stableSince;
-    if (this.sched.now - this.stableSince >= STABLE_MS) this.done = true;
+    // Under load, a starved leader may finish its own switch long after the others agree.
+    const loaded = this.plan.load !== undefined && this.sched.now < this.plan.load.to;
+    if (this.sched.now - this.stableSince >= STABLE_MS && !loaded) this.done = true;
   }
 
   log(who: string, text: string): void {
@@ -343,7 +383,7 @@ export class World {
       resolve: () => null,
       listeningPort: SENTINEL_PORT,
       timings: SIM_TIMINGS,
-      tuning: this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING,
+      tuning: this.tuning(s),
     });
     const core = s.core;
     s.gate = new PersistGate({
@@ -354,7 +394,8 @@ export class World {
           if (!current()) return;
           s.persisted = s.writing ?? s.persisted;
           s.writing = null;
-          done(null);
+          // The file is on disk now; the process hears of it once it runs.
+          this.io(s, () => done(null));
         });
       },
       perform: (a) => {
@@ -373,12 +414,79 @@ export class World {
     this.scheduleTick(s, s.incarnation, s.rng.int(1, 100));
   }
 
+  private tuning(s: SentinelNode): Tuning {
+    return this.options.tuningOf?.(s.index) ?? this.options.tuning ?? (this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING);
+  }
+
   private scheduleTick(s: SentinelNode, incarnation: number, delay: number): void {
-    this.sched.after(delay, () => {
+    const run = () => {
       if (s.incarnation !== incarnation || !s.core) return;
       this.input(s, (core) => core.tick());
       if (s.incarnation === incarnation && s.core) this.scheduleTick(s, incarnation, s.core.scheduleNextTick());
+    };
+    this.sched.after(delay, () => {
+      if (this.sched.now < s.stalledUntil) s.timerDue = run;
+      else run();
     });
+  }
+
+  // ------------------------------------------------------------ CPU starvation
+
+  /** Runs a message's handling now, or once the process runs again if it is stalled. */
+  io(s: SentinelNode, fn: () => void): void {
+    if (this.sched.now >= s.stalledUntil) {
+      fn();
+      return;
+    }
+    const incarnation = s.incarnation;
+    s.pendingIO.push(() => {
+      if (s.incarnation === incarnation) fn();
+    });
+  }
+
+  private stall(s: SentinelNode, ms: number, maxContinuousMs: number): void {
+    const now = this.sched.now;
+    if (s.stalledUntil <= now) s.stalledSince = now;
+    const until = Math.min(now + ms, s.stalledSince + maxContinuousMs);
+    if (until <= s.stalledUntil || until <= now) return;
+    if (s.stalledUntil <= now) this.log(s.node, `stalled for ${until - now}ms`);
+    s.stalledUntil = until;
+    this.sched.at(until, () => this.resume(s));
+  }
+
+  /** One turn of the event loop after a stall: expired timers, then I/O, then immediates. */
+  private resume(s: SentinelNode): void {
+    if (this.sched.now < s.stalledUntil) return;
+    const timer = s.timerDue;
+    s.timerDue = null;
+    const ioFirst = (this.options.loopOrder ?? 'io-first') === 'io-first';
+    if (timer && !ioFirst) timer();
+    const io = s.pendingIO;
+    s.pendingIO = [];
+    for (const fn of io) fn();
+    if (timer && ioFirst) timer();
+  }
+
+  /** Stalls drawn from their own stream, so that a plan with load leaves every other draw as it was. */
+  private scheduleLoad(load: Load): void {
+    const rng = new Rng(this.plan.seed ^ 0x10ad);
+    for (const s of this.sentinels) {
+      let t = load.from + rng.int(0, 50);
+      while (t < load.to) {
+        const ms = rng.int(load.minStallMs, load.maxStallMs);
+        this.sched.at(t, () => this.stall(s, ms, load.maxContinuousStallMs));
+        t += ms + rng.int(1, load.maxRunMs);
+      }
+    }
+    let t = load.from + rng.int(0, load.episodeGapMs[1]);
+    while (t < load.to) {
+      const base = rng.int(load.episodeMs[0], load.episodeMs[1]);
+      for (const s of this.sentinels) {
+        const ms = Math.max(1, base + rng.int(-30, 30));
+        this.sched.at(t + rng.int(0, 15), () => this.stall(s, ms, load.maxContinuousStallMs));
+      }
+      t += rng.int(load.episodeGapMs[0], load.episodeGapMs[1]);
+    }
   }
 
   private crashSentinel(s: SentinelNode): void {
@@ -389,6 +497,8 @@ export class World {
     if (s.writing !== null && this.rng.chance(0.5)) s.persisted = s.writing;
     s.writing = null;
     s.incarnation++;
+    s.pendingIO = [];
+    s.timerDue = null;
     for (const c of s.conns.values()) this.net.closeByClient(c);
     s.conns.clear();
     for (const c of [...s.listener.clients]) this.net.closeByServer(c, 'Connection closed');
@@ -441,7 +551,9 @@ export class World {
   /** A hello PUBLISHed to a sentinel is processed at once; a duplicated one comes again a little later. */
   deliverHello(s: SentinelNode, payload: string): void {
     this.input(s, (core) => core.processHello(payload));
-    if (this.rng.chance(this.net.quality.dupRate)) this.sched.after(this.rng.int(1, 50), () => this.input(s, (core) => core.processHello(payload)));
+    if (this.rng.chance(this.net.quality.dupRate)) {
+      this.sched.after(this.rng.int(1, 50), () => this.io(s, () => this.input(s, (core) => core.processHello(payload))));
+    }
   }
 
   // ------------------------------------------------------------ faults
@@ -517,6 +629,6 @@ function isSlaveOfNoOne(args: string[]): boolean {
   return args.length === 3 && args[0].toUpperCase() === 'SLAVEOF' && args[1].toUpperCase() === 'NO' && args[2].toUpperCase() === 'ONE';
 }
 
-export function runPlan(plan: Plan, keepFullTrace = false): Outcome {
-  return new World(plan, keepFullTrace).run();
+export function runPlan(plan: Plan, keepFullTrace = false, options: WorldOptions = {}): Outcome {
+  return new World(plan, keepFullTrace, options).run();
 }

@@ -7,7 +7,7 @@ import { selectReplica } from '../../src/core/failover.js';
 import { flagsString, type Instance, type MasterInstance, type ReplicaInstance, type SentinelInstance } from '../../src/core/instance.js';
 import { sentinelCommand } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
-import { REDIS_TUNING } from '../../src/core/timing.js';
+import { FAST_TUNING, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
 
@@ -75,6 +75,8 @@ interface SimOptions {
   master?: (m: MasterConfig) => void;
   sentinel?: (c: SentinelConfig) => void;
   resolve?: Resolver;
+  /** Redis's unless told otherwise. */
+  tuning?: Tuning;
 }
 
 const str = (value: string): ObservedReply => ({ type: 'string', value });
@@ -151,7 +153,7 @@ class Sim {
         return null;
       },
       listeningPort: 26379,
-      tuning: REDIS_TUNING,
+      tuning: opts.tuning ?? REDIS_TUNING,
     });
   }
 
@@ -193,17 +195,17 @@ class Sim {
     this.pump();
   }
 
-  run(ms: number): void {
+  run(ms: number, step = 100): void {
     const end = this.now + ms;
-    while (this.now < end) this.tick(Math.min(100, end - this.now));
+    while (this.now < end) this.tick(Math.min(step, end - this.now));
   }
 
-  /** Ticks until `done` holds (checked after every tick); fails after `limit` ms. */
-  runUntil(done: () => boolean, limit = 120_000): number {
+  /** Ticks every `step` ms until `done` holds (checked after every tick); fails after `limit` ms. */
+  runUntil(done: () => boolean, limit = 120_000, step = 100): number {
     const end = this.now + limit;
     while (!done()) {
       if (this.now >= end) throw new Error(`condition not reached within ${limit} ms`);
-      this.tick();
+      this.tick(step);
     }
     return this.now;
   }
@@ -1555,3 +1557,158 @@ describe('TILT (§9)', () => {
     expect(sim.types()).toContain('+elected-leader');
   });
 });
+
+/*
+ * Beyond Redis (the fast profile): elections that stay rare to split and cheap to lose when
+ * the sentinels' event loops run late. Peers here never start failovers of their own; they
+ * answer, and vote as told.
+ */
+describe('elections of the fast profile', () => {
+  const ZZ = 'f'.repeat(40);
+  /** This sentinel with the greatest run id, so that every peer comes before it. */
+  const last = (c: SentinelConfig) => (c.myid = ZZ);
+  /** Answers down, and in a vote request's epoch up to `selfish` votes for itself, then for the asker. */
+  const selfishUntil = (runid: string, selfish: number) => (args: string[]) => {
+    if (args[5] === '*') return arr(int(1), str('*'), int(0));
+    const epoch = Number(args[4]);
+    return arr(int(1), str(epoch <= selfish ? runid : args[5]), int(epoch));
+  };
+  const FAST_STEP = 10;
+
+  it('starts at once, after the jitter only, when it comes first by run id', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
+    // The jitter is 1 + rand() % 40, 21 here; ODOWN is seen in the tick after SDOWN.
+    expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeLessThanOrEqual(30);
+  });
+
+  it('waits 100 ms and 3 timer runs per peer before it in run-id order that reports the master down', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
+    const odownAt = sim.timeOf('+odown') as number;
+    expect((sim.timeOf('+try-failover') as number) - odownAt).toBe(2 * 100 + 21 + FAST_STEP - ((2 * 100 + 21) % FAST_STEP));
+
+    // With a slow timer, the timer runs count: six runs after the one that first saw ODOWN.
+    const slow = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
+    slow.run(200);
+    untilSdown(slow);
+    slow.runUntil(() => slow.types().includes('+try-failover'), 5000, 200);
+    expect((slow.timeOf('+try-failover') as number) - (slow.timeOf('+odown') as number)).toBe(6 * 200);
+  });
+
+  it('is not held back by a peer that is down, or that sees the master up', () => {
+    const sim = new Sim({ peers: [{ up: false }, { down: false }, {}], quorum: 2, tuning: FAST_TUNING, sentinel: last });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
+    // Only the third peer counts: one place.
+    expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeLessThan(100 + 21 + 2 * FAST_STEP);
+    expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeGreaterThanOrEqual(100 + 21);
+  });
+
+  it('counts a peer before it that has not answered since the master went down: it may be stalled, or have started', () => {
+    const sim = new Sim({ peers: [{ answer: () => null }, {}], tuning: FAST_TUNING, sentinel: last });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
+    expect((sim.timeOf('+try-failover') as number) - (sim.timeOf('+odown') as number)).toBeGreaterThanOrEqual(2 * 100 + 21);
+  });
+
+  it('defers its own attempt once it votes for the peer that went first, as Redis does', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.master.flags.odown, 5000, FAST_STEP);
+    sim.command('is-master-down-by-addr', LOCAL, '6379', '1', P1);
+    sim.run(15_000, FAST_STEP);
+    expect(sim.types()).not.toContain('+try-failover');
+    expect(sim.logs().filter((l) => l.startsWith('Next failover delay'))).toHaveLength(1);
+  });
+
+  it('ends an election nobody can win at once, and retries it in a new epoch', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING });
+    sim.peer(P1).answer = selfishUntil(P1, 1);
+    sim.peer(P2).answer = selfishUntil(P2, 1);
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+elected-leader'), 5000, FAST_STEP);
+    const tried = sim.timeOf('+try-failover') as number;
+    const aborted = sim.timeOf('-failover-abort-not-elected') as number;
+    // Every voter answered in epoch 1, one vote each: over in the next timer run, not after the election timeout.
+    expect(aborted - tried).toBeLessThanOrEqual(2 * FAST_STEP);
+    const after = sim.lines().slice(sim.lines().indexOf(`-failover-abort-not-elected ${M}`));
+    expect(after.filter((l) => /^\+(new-epoch|try-failover|vote-for-leader|elected-leader) /.test(l))).toEqual([
+      '+new-epoch 2',
+      `+try-failover ${M}`,
+      `+vote-for-leader ${MYID} 2`,
+      `+elected-leader ${M}`,
+    ]);
+    expect((sim.timeOf('+elected-leader') as number) - aborted).toBeLessThanOrEqual(21 + 3 * FAST_STEP);
+    expect(sim.logs().filter((l) => l.startsWith('Next failover delay'))).toEqual([]);
+  });
+
+  it('retries at most 10 times quickly while the master stays ODOWN, then waits as Redis does', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    sim.peer(P1).answer = selfishUntil(P1, Infinity);
+    sim.peer(P2).answer = selfishUntil(P2, Infinity);
+    sim.run(200);
+    untilSdown(sim);
+    sim.run(5000, FAST_STEP);
+    expect(sim.types().filter((t) => t === '+try-failover')).toHaveLength(11);
+    expect(sim.types().filter((t) => t === '-failover-abort-not-elected')).toHaveLength(11);
+    expect(sim.logs().filter((l) => l.startsWith('Next failover delay'))).toHaveLength(1);
+  });
+
+  it('does not retry after voting for a peer in the next epoch', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    sim.peer(P1).answer = selfishUntil(P1, 1);
+    sim.peer(P2).answer = selfishUntil(P2, 1);
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 5000, FAST_STEP);
+    sim.command('is-master-down-by-addr', LOCAL, '6379', '2', P1);
+    sim.run(15_000, FAST_STEP);
+    expect(sim.types().filter((t) => t === '+try-failover')).toHaveLength(1);
+  });
+
+  it('does not retry an election it knows a peer won, nor one overtaken by a newer epoch', () => {
+    const lost = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    for (const p of [P1, P2]) lost.peer(p).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : arr(int(1), str(P1), int(1)));
+    lost.run(200);
+    untilSdown(lost);
+    lost.runUntil(() => lost.types().includes('-failover-abort-not-elected'), 5000, FAST_STEP);
+    expect((lost.timeOf('-failover-abort-not-elected') as number) - (lost.timeOf('+try-failover') as number)).toBeLessThanOrEqual(2 * FAST_STEP);
+    lost.run(15_000, FAST_STEP);
+    expect(lost.types().filter((t) => t === '+try-failover')).toHaveLength(1);
+
+    // A peer's hello brings epoch 2 while epoch 1 cannot elect anybody: somebody may be running a
+    // newer election. As in Redis, the attempt goes on (asking in epoch 2) until the election timeout.
+    const overtaken = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    overtaken.peer(P1).answer = selfishUntil(P1, 2);
+    overtaken.peer(P2).answer = selfishUntil(P2, 2);
+    overtaken.run(200);
+    untilSdown(overtaken);
+    overtaken.runUntil(() => overtaken.types().includes('+try-failover'), 5000, FAST_STEP);
+    overtaken.hello(`127.0.0.1,26380,${P1},2,mymaster,127.0.0.1,6379,0`);
+    overtaken.run(15_000, FAST_STEP);
+    expect(overtaken.types().filter((t) => t === '+try-failover')).toHaveLength(1);
+    expect((overtaken.timeOf('-failover-abort-not-elected') as number) - (overtaken.timeOf('+try-failover') as number)).toBeGreaterThan(10_000);
+  });
+
+  it('keeps Redis\'s election timeout and retry delay when a vote stays unknown', () => {
+    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 5000) });
+    sim.peer(P1).answer = selfishUntil(P1, 1);
+    sim.peer(P2).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : null);
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().filter((t) => t === '+try-failover').length === 2, 60_000, FAST_STEP);
+    const starts = sim.records.filter((r) => r.action.kind === 'event' && r.action.event.type === '+try-failover').map((r) => r.at);
+    expect((sim.timeOf('-failover-abort-not-elected') as number) - starts[0]).toBeGreaterThan(5000);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(500 + 10_000);
+  });
+});
+
