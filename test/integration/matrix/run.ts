@@ -76,6 +76,8 @@ export interface RoundResult {
   /** ms after the fault from which STALL_MS is counted. */
   windowStartMs: number;
   outcomes: WriterOutcome[];
+  /** What had to be repaired by hand before the next fault (see waitForSteadyGroup). */
+  repairs: string[];
 }
 
 export interface MatrixOptions {
@@ -157,8 +159,36 @@ class MatrixGroup {
     this.opts.log?.(`[${this.opts.impl}${this.opts.latencyMs ? ` +${this.opts.latencyMs}ms` : ''}] ${line}`);
   }
 
-  /** Every sentinel names the master and sees both replicas up and linked; the replicas are in sync. */
-  async waitForSteadyGroup(): Promise<void> {
+  /**
+   * Every sentinel names the master and sees both replicas up and linked; the replicas are in
+   * sync. A replica that still says role:master after `repairAfterMs` (redis-sentinel 7.0 with
+   * a short down-after sometimes starts a second failover that it then abandons) is pointed
+   * at the master by hand, as an operator would, and reported; the round was measured before.
+   */
+  async waitForSteadyGroup(since: number, repairAfterMs = 15_000): Promise<string[]> {
+    try {
+      await this.steady(repairAfterMs);
+      return [];
+    } catch (e) {
+      const repaired: string[] = [];
+      for (const port of this.replicaPorts) {
+        const info = await infoFields(port).catch(() => undefined);
+        if (info?.role === 'master') {
+          await rawCommand(port, ['REPLICAOF', '127.0.0.1', String(this.masterPort)]);
+          repaired.push(`port ${port} (role:master) made a replica of ${this.masterPort} by hand`);
+        }
+      }
+      const events = this.collectors
+        .map((c) => `sentinel ${c.port}:\n${c.events.filter((x) => x.time >= since).map((x) => `  ${x.time - since} ${x.channel} ${x.message}`).join('\n')}`)
+        .join('\n');
+      this.log(`group not steady after ${repairAfterMs} ms: ${(e as Error).message}\n${repaired.join('\n') || 'nothing to repair'}\nevents since the fault:\n${events}`);
+      if (repaired.length === 0) throw e;
+      await this.steady(SETTLE_DEADLINE_MS);
+      return repaired;
+    }
+  }
+
+  private async steady(timeoutMs: number): Promise<void> {
     const want = JSON.stringify(this.replicaPorts);
     await waitFor(
       async () => {
@@ -173,7 +203,7 @@ class MatrixGroup {
         return { views, links: infos.map((i) => `${i.role} of ${i.master_port} ${i.master_link_status}`) };
       },
       {
-        timeoutMs: SETTLE_DEADLINE_MS,
+        timeoutMs,
         intervalMs: 100,
         description: `every sentinel to name port ${this.masterPort} and list replicas ${want} as 'slave' with link ok`,
         until: ({ views, links }) =>
@@ -341,7 +371,7 @@ async function runRound(g: MatrixGroup, kind: FaultKind, round: number): Promise
     const o = outcomes.find((x) => x.id === w.id)!;
     if (!o.stalled) Object.assign(o, { stalled: true, stallReason: 'stopped writing after the failover', detail: w.describe() });
   }
-  await g.waitForSteadyGroup();
+  const repairs = await g.waitForSteadyGroup(faultAt);
   // Every fault is a fresh trial: a client that stalled is replaced by a new one.
   for (const o of outcomes.filter((x) => x.stalled)) await g.writers.find((w) => w.id === o.id)!.restart();
   const lagging = await g.writersOnMaster(Date.now(), 20_000);
@@ -361,9 +391,11 @@ async function runRound(g: MatrixGroup, kind: FaultKind, round: number): Promise
     demotedMs: demotedAt === undefined ? undefined : rel(demotedAt),
     windowStartMs: rel(windowStart),
     outcomes,
+    repairs,
   };
   g.log(
     `round ${round} ${kind}: switches ${result.switchesMs.join('/')} ms${result.demotedMs !== undefined ? `, demoted ${result.demotedMs} ms` : ''}; ` +
+      (repairs.length ? `REPAIRED ${repairs.join('; ')}; ` : '') +
       outcomes.map((o) => `${o.id} ${o.stalled ? `STALL(${o.stallReason})` : `${o.gapMs}ms`}${o.lostAcks ? ` lost=${o.lostAcks}` : ''}`).join(', '),
   );
   return result;
