@@ -10,6 +10,7 @@ import type { Action } from './core/actions.js';
 import { sentinelCommand } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
+import { EventPublisher } from './events/event-publisher.js';
 import type { Logger } from './events/log.js';
 import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
@@ -38,6 +39,7 @@ export class Daemon {
   private readonly server: SentinelServer;
   private readonly links: LinkManager;
   private readonly resolver: HostResolver;
+  private readonly publisher: EventPublisher;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -88,6 +90,7 @@ export class Daemon {
       aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
     });
+    this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.core.tuning.switchAnnounceHoldMs);
   }
 
   async start(): Promise<void> {
@@ -127,7 +130,7 @@ export class Daemon {
       case 'event': {
         const e = action.event;
         this.opts.logger.log(e.level, `${e.type} ${e.message}`);
-        if (e.level !== 'debug') this.server.publish(e.type, e.message);
+        if (e.level !== 'debug') this.publisher.publish(e.type, e.message);
         break;
       }
       case 'log':
@@ -241,6 +244,7 @@ export class Daemon {
     if (this.timer) clearTimeout(this.timer);
     this.resolver.stop();
     this.links.closeAll();
+    this.publisher.flush();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');
     await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
     await log.close();
