@@ -6,25 +6,12 @@
  * sentinels. BENCH_CLIENT_FAULTS faults of each kind per setting (default 5),
  * BENCH_CLIENT_LATENCY the delay each way in ms (default 5).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { it } from 'vitest';
+import { writeResultsSection } from './results-file.js';
 import { comparisonTable, DOWN_AFTER_MS, FAULT_KINDS, faultSequence, runMatrix, STALL_MS } from '../integration/matrix/run.js';
 
 const PER_KIND = Number(process.env.BENCH_CLIENT_FAULTS ?? 5);
 const LATENCY_MS = Number(process.env.BENCH_CLIENT_LATENCY ?? 5);
-const RESULTS = 'bench-results.md';
-const BEGIN = '<!-- client-matrix -->';
-const END = '<!-- /client-matrix -->';
-
-/** Replaces this bench's section of bench-results.md (or appends it), leaving the other benches' text alone. */
-function writeSection(text: string): void {
-  const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const section = `${BEGIN}\n${text}\n${END}\n`;
-  const start = old.indexOf(BEGIN);
-  const end = old.indexOf(END);
-  const next = start >= 0 && end > start ? old.slice(0, start) + section + old.slice(end + END.length + 1) : `${old}${old && !old.endsWith('\n\n') ? '\n' : ''}${section}`;
-  writeFileSync(RESULTS, next);
-}
 
 it(
   'client matrix: stalls and write gaps per client, redis-sentinel vs ours',
@@ -32,8 +19,6 @@ it(
     const faults = faultSequence(PER_KIND);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const parts = [
-      `## Client matrix`,
-      '',
       `${PER_KIND} faults of each kind per setting; down-after-milliseconds ${DOWN_AFTER_MS}; a stall is no write on the new master within ${STALL_MS} ms ` +
         'of the last +switch-master (and of the old master\'s demotion for SIGSTOP and SENTINEL FAILOVER); gaps in ms, a stall counts as ∞.',
     ];
@@ -46,7 +31,7 @@ it(
       if (repairs.length) parts.push('', `Repaired by hand between faults: ${repairs.join(' / ')}`);
       process.stdout.write(`\n${parts.slice(-3).join('\n')}\n`);
     }
-    writeSection(parts.join('\n'));
+    writeResultsSection('Client matrix', parts);
   },
   60 * 60_000,
 );
