@@ -1,8 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Redis, RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { createClient, SentinelQueries } from './clients.js';
 import { EventCollector } from './events.js';
 import { freePort } from './ports.js';
+import { ManagedProcess, type ProcessSpec } from './process.js';
 import { RawConnection } from './raw-client.js';
 import { RedisServerProcess, type RedisServerOptions } from './redis-server.js';
 import { SentinelProcess, type SentinelOptions } from './sentinel.js';
@@ -20,6 +23,7 @@ export class Harness {
   private rootDir: string | undefined;
   private readonly servers: RedisServerProcess[] = [];
   private readonly sentinels: SentinelProcess[] = [];
+  private readonly others: ManagedProcess[] = [];
   private readonly connections: Closable[] = [];
   private readonly failures: string[] = [];
   private readonly usedNames = new Set<string>();
@@ -45,6 +49,21 @@ export class Harness {
 
   startSentinel(opts: SentinelOptions): Promise<SentinelProcess> {
     return this.startTracked(() => SentinelProcess.start(this.root, { ...opts, name: this.uniqueName(opts.name) }), this.sentinels);
+  }
+
+  /**
+   * Any other child process (a client script, a proxy, HAProxy), started at once with
+   * its own directory under the temp dir (its cwd and the home of its logs), killed by
+   * PID at cleanup like the servers.
+   */
+  startProcess(spec: Omit<ProcessSpec, 'cwd' | 'logDir'>): ManagedProcess {
+    if (this.disposed) throw new Error(`harness ${this.label} is disposed: nothing more may be started`);
+    const name = this.uniqueName(spec.name) ?? spec.name;
+    const dir = join(this.root, name);
+    mkdirSync(dir, { recursive: true });
+    const proc = new ManagedProcess({ ...spec, name, cwd: dir, logDir: dir });
+    this.others.push(proc);
+    return proc.start();
   }
 
   /** An ioredis client closed at cleanup. */
@@ -81,8 +100,9 @@ export class Harness {
       }
     }
     const processes = [...this.servers.splice(0), ...this.sentinels.splice(0)];
-    if (this.failures.length > 0) this.reportLogs(processes);
-    const stopped = await Promise.allSettled(processes.map((p) => p.stop()));
+    const others = this.others.splice(0);
+    if (this.failures.length > 0) this.reportLogs(processes, others);
+    const stopped = await Promise.allSettled([...processes, ...others].map((p) => p.stop()));
     if (this.rootDir !== undefined) {
       if (process.env.HARNESS_KEEP_TMP) console.error(`[harness] kept ${this.rootDir}`);
       else removeDir(this.rootDir);
@@ -100,8 +120,11 @@ export class Harness {
     await this.cleanup();
   }
 
-  private reportLogs(processes: Array<RedisServerProcess | SentinelProcess>): void {
-    const parts = processes.map((p) => `--- ${p.process.spec.name} (port ${p.port}) ---\n${p.process.logTail(40)}`);
+  private reportLogs(processes: Array<RedisServerProcess | SentinelProcess>, others: ManagedProcess[]): void {
+    const parts = [
+      ...processes.map((p) => `--- ${p.process.spec.name} (port ${p.port}) ---\n${p.process.logTail(40)}`),
+      ...others.map((p) => `--- ${p.spec.name} ---\n${p.logTail(40)}`),
+    ];
     console.error(`[harness] failed: ${this.failures.join('; ')}\nlogs under ${this.rootDir}\n${parts.join('\n')}`);
   }
 
