@@ -217,6 +217,11 @@ export class FailoverGroup {
     this.masterPort = port!;
   }
 
+  /** Have the group's processes' log tails printed when it is disposed (a test failed). */
+  noteFailure(what: string): void {
+    this.h.noteFailure(what);
+  }
+
   async dispose(): Promise<void> {
     await this.h.dispose();
   }
