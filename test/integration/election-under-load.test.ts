@@ -48,5 +48,5 @@ describe('elections under CPU load', () => {
         await group.dispose();
       }
     });
-  }, 180_000);
+  }, 300_000);
 });
