@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30 * 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Benches measure time: one at a time, so none slows another down.
+    fileParallelism: false,
   },
 });

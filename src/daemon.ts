@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { currentUmask } from './config/atomic-write.js';
+import { ConfigWriter } from './config/config-writer.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
-import { rewriteConfig } from './config/rewrite.js';
-import { writeFileAtomic } from './config/atomic-write.js';
-import { decodeBytes } from './config/split-args.js';
 import type { Action } from './core/actions.js';
-import { sentinelCommand } from './core/sentinel-command.js';
+import { PersistGate } from './core/persist-gate.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
+import { EventPublisher } from './events/event-publisher.js';
 import type { Logger } from './events/log.js';
 import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
@@ -38,6 +39,12 @@ export class Daemon {
   private readonly server: SentinelServer;
   private readonly links: LinkManager;
   private readonly resolver: HostResolver;
+  private readonly publisher: EventPublisher;
+  private readonly writer = new ConfigWriter();
+  /** Read once: the writer thread cannot read it, and the daemon never changes it. */
+  private readonly umask = currentUmask();
+  /** Holds what the core asks for behind its config writes (persist before send). */
+  private readonly gate: PersistGate;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -49,12 +56,15 @@ export class Daemon {
       clock: () => Date.now(),
       random: Math.random,
       resolve: this.resolver.resolve,
-      saveConfig: (c) => this.saveConfig(c),
       listeningPort: config.server.port,
       timings: opts.timings,
       tuning: opts.tuning,
     });
     this.core.requirepass = config.server.requirepass;
+    this.gate = new PersistGate({
+      write: (c, done) => this.saveConfig(c, done),
+      perform: (action) => this.perform(action),
+    });
 
     this.links = new LinkManager(
       {
@@ -68,7 +78,7 @@ export class Daemon {
 
     const hooks: SentinelHooks = {
       // A client's command may wait for DNS, as in Redis; input from the network never does.
-      sentinelCommand: (argv) => this.input(() => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
+      sentinelCommand: (argv) => this.command(() => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
       infoSentinelSection: () => this.infoSentinelSection(),
       currentHz: () => this.core.hz,
       masterNames: () => [...this.core.masters.keys()],
@@ -88,6 +98,7 @@ export class Daemon {
       aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
     });
+    this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.core.tuning.switchAnnounceHoldMs);
   }
 
   async start(): Promise<void> {
@@ -96,6 +107,7 @@ export class Daemon {
     log.log('warning', `Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
     log.log('warning', 'Configuration loaded');
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
+    this.writer.start();
     await this.server.listen();
     log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
     this.resolver.start();
@@ -115,11 +127,26 @@ export class Daemon {
     }, this.core.scheduleNextTick());
   }
 
-  /** Runs one input through the core, then carries out what it asked for, in order. */
+  /** Runs one input through the core, then carries out what it asked for, in order (behind any config write). */
   private input<T>(fn: () => T): T {
     const result = fn();
-    for (const action of this.core.takeActions()) this.perform(action);
+    this.gate.push(this.core.takeActions());
     return result;
+  }
+
+  /**
+   * A client's SENTINEL command. When its step asked for a config write (a vote,
+   * SET, FLUSHCONFIG, ...) the reply waits for that write, and says whether it
+   * failed where Redis does; every other reply goes at once.
+   */
+  private command(fn: () => Reply): Reply | Promise<Reply> {
+    const before = this.gate.requests;
+    const reply = this.input(fn);
+    const upTo = this.gate.requests;
+    if (upTo === before) return reply;
+    return new Promise((resolve) =>
+      this.gate.whenWritten(upTo, (error) => resolve(reply === OK_IF_FLUSHED && error !== null ? FLUSH_FAILED_REPLY : reply)),
+    );
   }
 
   private perform(action: Action): void {
@@ -127,7 +154,7 @@ export class Daemon {
       case 'event': {
         const e = action.event;
         this.opts.logger.log(e.level, `${e.type} ${e.message}`);
-        if (e.level !== 'debug') this.server.publish(e.type, e.message);
+        if (e.level !== 'debug') this.publisher.publish(e.type, e.message);
         break;
       }
       case 'log':
@@ -211,26 +238,12 @@ export class Daemon {
     return lines.map((l) => `${l}\r\n`).join('');
   }
 
-  private saveConfig(sentinel: SentinelConfig): string | null {
-    const path = this.opts.configPath;
-    try {
-      let old: string | null = null;
-      try {
-        old = decodeBytes(readFileSync(path));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-      // The users as ACL commands left them, not as the file had them.
-      const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
-      const text = rewriteConfig(old, server, sentinel, {
-        downAfterMs: this.core.timings.defaultDownAfter,
-        failoverTimeoutMs: this.core.timings.defaultFailoverTimeout,
-      });
-      writeFileAtomic(path, text);
-      return null;
-    } catch (e) {
-      return strerror(e);
-    }
+  /** Reads, rewrites and replaces the config file in the writer's thread; `done` gets null or the strerror text. */
+  private saveConfig(sentinel: SentinelConfig, done: (error: string | null) => void): void {
+    // The users as ACL commands left them, not as the file had them.
+    const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
+    const defaults = { downAfterMs: this.core.timings.defaultDownAfter, failoverTimeoutMs: this.core.timings.defaultFailoverTimeout };
+    this.writer.write({ path: this.opts.configPath, server, sentinel, defaults, umask: this.umask }, done);
   }
 
   async shutdown(exitCode: number, signal?: 'SIGTERM' | 'SIGINT'): Promise<never> {
@@ -240,7 +253,11 @@ export class Daemon {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.resolver.stop();
+    // A write under way finishes, and what waited for it goes out, before the links close.
+    await new Promise<void>((resolve) => this.gate.whenIdle(resolve));
     this.links.closeAll();
+    this.publisher.flush();
+    await this.writer.close();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');
     await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
     await log.close();

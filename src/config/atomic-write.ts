@@ -42,7 +42,7 @@ function createTempFile(path: string): { tempPath: string; fd: number } {
   }
 }
 
-function currentUmask(): number {
+export function currentUmask(): number {
   // Reading the umask means setting it; put the same value straight back.
   const mask = process.umask(0o022);
   process.umask(mask);
@@ -68,8 +68,13 @@ function fsyncDirectoryOf(path: string): void {
   }
 }
 
+export interface WriteOptions {
+  /** The process umask; read here when not given (a worker thread cannot read it: reading means setting). */
+  umask?: number;
+}
+
 /** Replaces the file at `path` with `content` atomically; throws ConfigWriteError and leaves no temp file on failure. */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
   let temp: { tempPath: string; fd: number };
   try {
     temp = createTempFile(path);
@@ -82,7 +87,7 @@ export function writeFileAtomic(path: string, content: string): void {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(temp.fd, bytes, offset, bytes.length - offset);
     fsyncSync(temp.fd);
-    fchmodSync(temp.fd, 0o644 & ~currentUmask());
+    fchmodSync(temp.fd, 0o644 & ~(opts.umask ?? currentUmask()));
     closeSync(temp.fd);
     fdOpen = false;
     renameSync(temp.tempPath, path);
@@ -118,8 +123,8 @@ export function readConfigForRewrite(path: string): string | null {
  * Reads, rewrites and atomically replaces the config file. `render` gets the
  * old text (see rewriteConfig). Throws ConfigWriteError.
  */
-export function flushConfigFile(path: string, render: (oldText: string | null) => string): void {
-  writeFileAtomic(path, render(readConfigForRewrite(path)));
+export function flushConfigFile(path: string, render: (oldText: string | null) => string, opts: WriteOptions = {}): void {
+  writeFileAtomic(path, render(readConfigForRewrite(path)), opts);
 }
 
 /** The start-up check: null when the file is writable, else the strerror text (`Permission denied`). */

@@ -1,3 +1,4 @@
+import type { SentinelConfig } from '../config/model.js';
 import type { SentinelEvent } from './events.js';
 import type { ScriptAction } from './scripts.js';
 
@@ -30,4 +31,9 @@ export type Action =
   | { kind: 'log'; level: SentinelEvent['level']; message: string }
   | ScriptAction
   /** SENTINEL SIMULATE-FAILURE: exit at once with status 99. */
-  | { kind: 'crash' };
+  | { kind: 'crash' }
+  /**
+   * Write this config to disk (without a synchronous saveConfig). Nothing queued
+   * after it may be carried out before the write is done: see PersistGate.
+   */
+  | { kind: 'persist'; config: SentinelConfig };

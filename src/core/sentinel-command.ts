@@ -19,7 +19,7 @@ import { userFailover } from './failover.js';
 import { globMatch } from './glob.js';
 import type { MasterInstance } from './instance.js';
 import { parseStrictInt } from './numbers.js';
-import type { SentinelCore } from './sentinel.js';
+import { FLUSH_QUEUED, type SentinelCore } from './sentinel.js';
 import { DEBUG_PARAMETERS } from './timing.js';
 
 /** Hooks into the world the command handlers need but the core must not touch. */
@@ -87,8 +87,18 @@ function describe(core: SentinelCore, ri: Parameters<typeof describeFields>[0]):
   return bulkMap(describeFields(ri, core.now(), core.announceHostnames));
 }
 
+/**
+ * `+OK` that stands for "OK once the config write this command queued has
+ * succeeded": the shell sends it after the write, or FLUSH_FAILED_REPLY when the
+ * write failed. Recognised by identity; to anyone else it is a plain `+OK`.
+ */
+export const OK_IF_FLUSHED: Reply = Object.freeze({ type: 'simple', value: 'OK' });
+export const FLUSH_FAILED_REPLY: Reply = err(FLUSH_FAILED);
+
 function flushAndReply(core: SentinelCore): Reply {
-  return core.flushConfig() === null ? ok : err(FLUSH_FAILED);
+  const outcome = core.flushConfig();
+  if (outcome === FLUSH_QUEUED) return OK_IF_FLUSHED;
+  return outcome === null ? ok : FLUSH_FAILED_REPLY;
 }
 
 /** Subcommand -> [arity as in the command table (§11.1), handler]. */

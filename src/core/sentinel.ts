@@ -24,6 +24,9 @@ import { FAST_TUNING, MAX_DESYNC_MS, REDIS_TIMINGS, RUN_ID_SIZE, type Timings, t
 import { isMasterDownByAddr, vote } from './votes.js';
 import type { SentinelConfig } from '../config/model.js';
 
+/** flushConfig's answer when the write is the shell's to do, after the step. */
+export const FLUSH_QUEUED = Symbol('flush queued');
+
 export interface CoreOptions {
   config: SentinelConfig;
   /** Milliseconds, monotonic enough for intervals; the simulation supplies its own. */
@@ -31,8 +34,12 @@ export interface CoreOptions {
   /** Uniform in [0, 1). */
   random: () => number;
   resolve: Resolver;
-  /** Persists the config; returns null on success or the error text. */
-  saveConfig: (config: SentinelConfig) => string | null;
+  /**
+   * Persists the config synchronously; returns null on success or the error text.
+   * Without it the core queues a `persist` action instead, and the shell writes the
+   * file, logs the outcome and holds back what follows it (see PersistGate).
+   */
+  saveConfig?: (config: SentinelConfig) => string | null;
   /** The port announced in hello messages when announce-port is 0. */
   listeningPort: number;
   timings?: Partial<Timings>;
@@ -79,7 +86,7 @@ export class SentinelCore {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly resolve: Resolver;
-  private readonly saveConfigFn: (config: SentinelConfig) => string | null;
+  private readonly saveConfigFn: ((config: SentinelConfig) => string | null) | undefined;
 
   constructor(opts: CoreOptions) {
     this.clock = opts.clock;
@@ -146,8 +153,16 @@ export class SentinelCore {
     this.outbox.push({ kind: 'crash' });
   }
 
-  /** Writes the config now; returns null or the error text (already logged). */
-  flushConfig(): string | null {
+  /**
+   * Writes the config: with a synchronous saveConfig, now, returning null or the
+   * error text (already logged); otherwise queues a persist action and returns
+   * FLUSH_QUEUED.
+   */
+  flushConfig(): string | null | typeof FLUSH_QUEUED {
+    if (this.saveConfigFn === undefined) {
+      this.outbox.push({ kind: 'persist', config: toConfig(this) });
+      return FLUSH_QUEUED;
+    }
     const error = this.saveConfigFn(toConfig(this));
     if (error === null) this.log('notice', 'Sentinel new configuration saved on disk');
     else this.log('warning', `WARNING: Sentinel was not able to save the new configuration on disk!!!: ${error}`);

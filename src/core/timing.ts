@@ -77,6 +77,8 @@ export interface Tuning {
   infoAfterSlaveof: boolean;
   /** A random wait before starting a failover of an ODOWN master, so peers rarely split the vote. */
   failoverStartJitterMs: number;
+  /** How long a `+switch-master` (and what follows it) waits before it reaches pub/sub subscribers (see EventPublisher). */
+  switchAnnounceHoldMs: number;
 }
 
 export const REDIS_TUNING: Readonly<Tuning> = Object.freeze({
@@ -86,6 +88,7 @@ export const REDIS_TUNING: Readonly<Tuning> = Object.freeze({
   fastInfoPeriodMs: FAST_INFO_PERIOD,
   infoAfterSlaveof: false,
   failoverStartJitterMs: 0,
+  switchAnnounceHoldMs: 0,
 });
 
 export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
@@ -95,4 +98,5 @@ export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
   fastInfoPeriodMs: 100,
   infoAfterSlaveof: true,
   failoverStartJitterMs: 60,
+  switchAnnounceHoldMs: 100,
 });

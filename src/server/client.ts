@@ -19,8 +19,8 @@ export interface TrackingState {
   prefixes: string[];
 }
 
-/** What running one request did to the connection. */
-export type Outcome = 'done' | 'postponed' | 'aborted';
+/** What running one request did to the connection; a promise while its reply waits (the client reads no further). */
+export type Outcome = 'done' | 'postponed' | 'aborted' | Promise<void>;
 
 /** The server side of a connection: what the client needs from it. */
 export interface ClientHost {
@@ -89,6 +89,9 @@ export class Client implements Subscriber {
   private pendingLength = 0;
   private flushScheduled = false;
   private postponed: Buffer[] | null = null;
+  /** A reply is waiting (for a config write): later requests wait behind it, in order. */
+  private awaitingReply = false;
+  private endAfterReply = false;
   private isDetached = false;
 
   constructor(
@@ -112,14 +115,20 @@ export class Client implements Subscriber {
   start(): void {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('end', () => {
-      this.flush();
-      this.detach(true);
-      this.socket.end();
+      // A client that half-closes right after its command still gets the reply it waits for.
+      if (this.awaitingReply) this.endAfterReply = true;
+      else this.finish();
     });
     this.socket.on('error', (e: NodeJS.ErrnoException) => {
       if (!this.isDetached) this.host.log('verbose', `Error reading from client: ${e.message}`);
     });
     this.socket.on('close', () => this.detach(false));
+  }
+
+  private finish(): void {
+    this.flush();
+    this.detach(true);
+    this.socket.end();
   }
 
   get closed(): boolean {
@@ -190,7 +199,7 @@ export class Client implements Subscriber {
   private processInput(chunk?: Buffer): void {
     const started = performance.now();
     let served = 0;
-    while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding) {
+    while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding && !this.awaitingReply) {
       const unparsed = this.parser.bufferedBytes;
       let argv: Buffer[] | null;
       try {
@@ -239,7 +248,26 @@ export class Client implements Subscriber {
     }
     this.argvBytes = 0;
     if (outcome === 'postponed') this.postponed = argv;
+    else if (typeof outcome === 'object') {
+      this.awaitingReply = true;
+      outcome.then(
+        () => this.replied(),
+        (e: unknown) => this.fail(e),
+      );
+    }
     if (this.closeAfterReply) this.scheduleFlush();
+  }
+
+  private replied(): void {
+    this.awaitingReply = false;
+    if (this.isDetached) return;
+    if (this.endAfterReply) {
+      this.processInput();
+      if (!this.awaitingReply) this.finish();
+      return;
+    }
+    if (this.closeAfterReply) this.scheduleFlush();
+    this.processInput();
   }
 
   /** A bug met while serving this client costs the client its connection, never the server. */

@@ -83,5 +83,6 @@ export class CommandContext {
 }
 
 /** Several replies are sent in order (SUBSCRIBE answers once per channel). */
-export type CommandResult = Reply | Reply[];
+/** A promise when the reply must wait (a SENTINEL command waiting for its config write). */
+export type CommandResult = Reply | Reply[] | Promise<Reply>;
 export type CommandHandler = (ctx: CommandContext) => CommandResult;

@@ -56,8 +56,18 @@ export class Dispatcher {
     }
     if (this.server.pause.holds(spec)) return 'postponed';
 
-    this.reply(client, this.call(client, argv, spec));
+    const result = this.call(client, argv, spec);
     this.server.stats.commandsProcessed++;
+    if (result instanceof Promise) {
+      // Nothing else of this client's runs until its reply is written, so the per-command flags apply to it alone.
+      return result
+        .catch((e: unknown) => this.failed(spec, e))
+        .then((reply) => {
+          this.reply(client, reply);
+          this.afterCommand(client, spec);
+        });
+    }
+    this.reply(client, result);
     this.afterCommand(client, spec);
     return 'done';
   }
@@ -68,10 +78,14 @@ export class Dispatcher {
     try {
       return handler(new CommandContext(this.server, client, argv, spec));
     } catch (e) {
-      // A handler bug must not take the server down; the client gets an error instead.
-      this.server.log('warning', `Error while running '${spec.name}': ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return err(`internal error while running '${spec.name}'`);
+      return this.failed(spec, e);
     }
+  }
+
+  /** A handler bug must not take the server down; the client gets an error instead. */
+  private failed(spec: CommandSpec, e: unknown): Reply {
+    this.server.log('warning', `Error while running '${spec.name}': ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return err(`internal error while running '${spec.name}'`);
   }
 
   /** The NOPERM error for a command or channel the client's user may not use, logged to ACL LOG; null if allowed. */
@@ -96,7 +110,7 @@ export class Dispatcher {
     return 'done';
   }
 
-  private reply(client: Client, result: CommandResult): void {
+  private reply(client: Client, result: Reply | Reply[]): void {
     for (const reply of Array.isArray(result) ? result : [result]) {
       if (reply.type === 'error') this.server.stats.errorReplies++;
       client.write(reply);

@@ -6,8 +6,11 @@ import type { Reply } from '../resp/reply.js';
  * sentinel-specific is answered through these hooks.
  */
 export interface SentinelHooks {
-  /** `SENTINEL <sub> ...`: argv without the leading `SENTINEL`; arity has already been checked. */
-  sentinelCommand(argv: string[], client: ClientView): Reply;
+  /**
+   * `SENTINEL <sub> ...`: argv without the leading `SENTINEL`; arity has already been checked.
+   * A promise when the reply waits for a config write: that client's later commands wait behind it.
+   */
+  sentinelCommand(argv: string[], client: ClientView): Reply | Promise<Reply>;
   /** The body of `# Sentinel` in INFO, each line ending in CRLF, header included. */
   infoSentinelSection(): string;
   /** `hz:` of INFO server: the tick frequency currently in force. */

@@ -5,13 +5,13 @@
  * sentinel answers GET-MASTER-ADDR-BY-NAME with the new master, and the first
  * successful write of an ioredis client in sentinel mode.
  */
-import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { it } from 'vitest';
 import { Harness } from '../harness/harness.js';
 import type { SentinelImpl } from '../harness/sentinel.js';
 import { startTopology, waitForDiscovery } from '../harness/topology.js';
 import { waitFor } from '../harness/wait-for.js';
+import { writeResultsSection } from './results-file.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const DOWN_AFTER_MS = Number(process.env.BENCH_DOWN_AFTER ?? 1000);
@@ -174,7 +174,7 @@ it(
       ),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
-    writeFileSync('bench-results.md', `${lines.join('\n')}\n`);
+    writeResultsSection('Failover timing', lines);
   },
   30 * 60_000,
 );

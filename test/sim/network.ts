@@ -7,9 +7,14 @@ export interface Server {
   readonly address: string;
   isUp(): boolean;
   accept(c: Connection): void;
-  /** The reply, or undefined when the command gets none. */
-  handle(c: Connection, args: string[]): ObservedReply | undefined;
+  /** The reply, undefined when the command gets none, or `later` when it comes after something else (a config write). */
+  handle(c: Connection, args: string[]): ObservedReply | undefined | LaterReply;
   forget(c: Connection): void;
+}
+
+/** A reply the server sends when it is ready, through `send` (at most once). */
+export interface LaterReply {
+  later(send: (reply: ObservedReply) => void): void;
 }
 
 /** The side that opened the connection: always a sentinel. */
@@ -146,7 +151,9 @@ export class Network {
         return;
       }
       const reply = c.server.handle(c, args);
-      if (reply !== undefined) this.toClient(c, () => c.client.reply(c, tag, args, reply));
+      if (reply === undefined) return;
+      if ('later' in reply) reply.later((r) => this.toClient(c, () => c.client.reply(c, tag, args, r)));
+      else this.toClient(c, () => c.client.reply(c, tag, args, reply));
     });
   }
 

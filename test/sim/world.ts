@@ -1,11 +1,12 @@
 import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
 import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js';
-import { sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
+import { PersistGate } from '../../src/core/persist-gate.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
 import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING } from '../../src/core/timing.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { Checker, MASTER_NAME, convergenceProblem, type SentinelView } from './invariants.js';
-import { Network, type Client, type Connection, type Server } from './network.js';
+import { Network, type Client, type Connection, type LaterReply, type Server } from './network.js';
 import { DOWN_AFTER_MS, FAILOVER_TIMEOUT_MS, SIM_TIMINGS, STABLE_MS, nodeNames, type Fault, type Plan } from './plan.js';
 import { SimRedis } from './redis.js';
 import { Rng, Scheduler } from './rng.js';
@@ -17,12 +18,18 @@ const REDIS_PORT = 6379;
 const REDIS_CRON_MS = 100;
 const CHECK_EVERY_MS = 250;
 const NO_SCRIPTS: CommandEnvironment = { isExecutable: () => false };
+/** A config write (temp file, fsync, rename, directory fsync) takes up to this long. */
+const MAX_WRITE_MS = 8;
 
 const connKey = (link: number, kind: string) => `${link}:${kind}`;
 
 /** One sentinel machine: its clock, its config on disk, and the core running on it (null while down). */
 export class SentinelNode implements Client, SentinelView {
   core: SentinelCore | null = null;
+  /** The running core's actions, held behind its config writes as the daemon holds them. */
+  gate: PersistGate | null = null;
+  /** A write under way when the sentinel is killed reaches the disk or not (rename done or not). */
+  writing: SentinelConfig | null = null;
   incarnation = 0;
   clockOffset = 0;
   readonly conns = new Map<string, Connection>();
@@ -94,7 +101,65 @@ class SentinelListener implements Server {
     this.clients.delete(c);
   }
 
-  handle(_c: Connection, args: string[]): ObservedReply | undefined {
+  /** Connections with a reply waiting for a config write: what they send next waits behind it, as in the daemon. */
+  private readonly waiting = new Map<Connection, Array<() => void>>();
+
+  handle(c: Connection, args: string[]): ObservedReply | undefined | LaterReply {
+    const queue = this.waiting.get(c);
+    if (queue) return { later: (send) => queue.push(() => this.answer(c, args, send)) };
+    const reply = this.run(c, args);
+    if (reply === undefined || !('later' in reply)) return reply;
+    this.waiting.set(c, []);
+    return {
+      later: (send) =>
+        reply.later((r) => {
+          send(r);
+          this.release(c);
+        }),
+    };
+  }
+
+  /** Runs the next queued command of a connection whose waiting reply went out. */
+  private release(c: Connection): void {
+    const queue = this.waiting.get(c);
+    if (!queue) return;
+    const next = queue.shift();
+    if (next === undefined) {
+      this.waiting.delete(c);
+      return;
+    }
+    next();
+  }
+
+  private answer(c: Connection, args: string[], send: (r: ObservedReply) => void): void {
+    const reply = this.run(c, args);
+    if (reply === undefined) {
+      this.release(c);
+    } else if ('later' in reply) {
+      reply.later((r) => {
+        send(r);
+        this.release(c);
+      });
+    } else {
+      send(reply);
+      this.release(c);
+    }
+  }
+
+  /** Property 2 on the wire: a vote given in an is-master-down answer is on disk when the answer leaves. */
+  private checkVoteOnDisk(args: string[], reply: Reply): void {
+    if ((args[1] ?? '').toLowerCase() !== 'is-master-down-by-addr' || reply.type !== 'array') return;
+    const [, leader, epoch] = reply.items;
+    if (leader?.type !== 'bulk' || String(leader.value) === '*' || epoch?.type !== 'integer') return;
+    const persisted = this.owner.persistedLeaderEpoch();
+    if (persisted < Number(epoch.value)) {
+      this.world.checker.violations.push(
+        `at ${this.world.sched.now}ms: ${this.owner.node} answered its vote in epoch ${epoch.value} but persisted leader-epoch ${persisted}`,
+      );
+    }
+  }
+
+  private run(_c: Connection, args: string[]): ObservedReply | undefined | LaterReply {
     switch ((args[0] ?? '').toUpperCase()) {
       case 'AUTH':
       case 'CLIENT':
@@ -106,8 +171,21 @@ class SentinelListener implements Server {
         this.world.deliverHello(this.owner, args[2] ?? '');
         return { type: 'integer', value: 1 };
       case 'SENTINEL': {
-        const reply = this.world.input(this.owner, (core) => sentinelCommand(core, args.slice(1), NO_SCRIPTS));
-        return reply === undefined ? undefined : observed(reply);
+        const s = this.owner;
+        const before = s.gate?.requests ?? 0;
+        const reply = this.world.input(s, (core) => sentinelCommand(core, args.slice(1), NO_SCRIPTS));
+        const gate = s.gate;
+        if (reply === undefined || gate === null) return undefined;
+        if (gate.requests === before) return observed(reply);
+        // The reply waits for the write its step asked for (a vote, an epoch); a crash first means no reply.
+        const upTo = gate.requests;
+        return {
+          later: (send) =>
+            gate.whenWritten(upTo, (error) => {
+              this.checkVoteOnDisk(args, reply);
+              send(observed(reply === OK_IF_FLUSHED && error !== null ? FLUSH_FAILED_REPLY : reply));
+            }),
+        };
       }
       default:
         return { type: 'error', value: `ERR unknown command '${args[0]}'` };
@@ -256,18 +334,36 @@ export class World {
     if (s.core) return;
     s.incarnation++;
     this.checker.onRestart(s);
+    const incarnation = s.incarnation;
+    const current = () => s.incarnation === incarnation && s.core !== null;
     s.core = new SentinelCore({
       config: structuredClone(s.persisted),
       clock: () => EPOCH_MS + this.sched.now + s.clockOffset,
       random: () => s.rng.next(),
       resolve: () => null,
-      saveConfig: (c) => {
-        s.persisted = structuredClone(c);
-        return null;
-      },
       listeningPort: SENTINEL_PORT,
       timings: SIM_TIMINGS,
       tuning: this.plan.tuning === 'fast' ? FAST_TUNING : REDIS_TUNING,
+    });
+    const core = s.core;
+    s.gate = new PersistGate({
+      // Asynchronous, as in the daemon: nothing the step queued after the persist happens before the write is done.
+      write: (config, done) => {
+        s.writing = structuredClone(config);
+        this.sched.after(this.rng.int(0, MAX_WRITE_MS), () => {
+          if (!current()) return;
+          s.persisted = s.writing ?? s.persisted;
+          s.writing = null;
+          done(null);
+        });
+      },
+      perform: (a) => {
+        if (!current()) return;
+        if (a.kind === 'crash') {
+          this.crashSentinel(s);
+          this.sched.after(1000, () => this.startSentinel(s));
+        } else this.perform(s, core, a);
+      },
     });
     this.log(s.node, `started (incarnation ${s.incarnation})`);
     this.input(s, (core) => {
@@ -288,6 +384,10 @@ export class World {
   private crashSentinel(s: SentinelNode): void {
     if (!s.core) return;
     s.core = null;
+    s.gate = null;
+    // Killed during a write: the rename happened or it did not.
+    if (s.writing !== null && this.rng.chance(0.5)) s.persisted = s.writing;
+    s.writing = null;
     s.incarnation++;
     for (const c of s.conns.values()) this.net.closeByClient(c);
     s.conns.clear();
@@ -300,15 +400,7 @@ export class World {
     const core = s.core;
     if (!core) return undefined;
     const result = fn(core);
-    let crashed = false;
-    for (const a of core.takeActions()) {
-      if (a.kind === 'crash') crashed = true;
-      else this.perform(s, core, a);
-    }
-    if (crashed) {
-      this.crashSentinel(s);
-      this.sched.after(1000, () => this.startSentinel(s));
-    }
+    s.gate?.push(core.takeActions());
     return result;
   }
 

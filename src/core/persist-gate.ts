@@ -1,0 +1,115 @@
+import type { SentinelConfig } from '../config/model.js';
+import type { Action } from './actions.js';
+
+/** What the gate needs from its shell: a disk, and a way to carry out the other actions. */
+export interface GateIo {
+  /** Starts writing `config`; `done` is called once, with null or the error text, when it is durable (or failed). */
+  write(config: SentinelConfig, done: (error: string | null) => void): void;
+  /** Carries out an action that is not a persist (in order). */
+  perform(action: Action): void;
+}
+
+export const SAVED_LINE = 'Sentinel new configuration saved on disk';
+export const NOT_SAVED_PREFIX = 'WARNING: Sentinel was not able to save the new configuration on disk!!!: ';
+
+/**
+ * Raft's "persist before send" for a core whose config writes are
+ * asynchronous. The core's actions go through here in order; a `persist`
+ * action starts a write, and every action queued after it (by the same step
+ * or by later ones, so per-link order is kept) waits until that write is
+ * done. Writes coalesce: at most one is in flight, and the next one takes the
+ * latest config asked for. A write's outcome is logged as Redis logs a flush,
+ * at the place the write completes in the action stream.
+ *
+ * Replies to clients are not actions: the shell asks `whenWritten` for the
+ * write a command's step requested and answers then; other replies go at once.
+ */
+export class PersistGate {
+  /** Persist requests so far; request n is covered by the first write started after it. */
+  private requested = 0;
+  /** Every request up to this one is on disk (or its write failed). */
+  private durable = 0;
+  private writing = false;
+  /** The latest config asked for and not yet handed to a write. */
+  private next: SentinelConfig | null = null;
+  private lastError: string | null = null;
+  private readonly held: Array<{ action: Action; after: number }> = [];
+  private readonly waiters: Array<{ upTo: number; resolve: (error: string | null) => void }> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly io: GateIo) {}
+
+  /** The number of persist requests so far: compare before and after a step to see whether it asked for one. */
+  get requests(): number {
+    return this.requested;
+  }
+
+  /** True while a write is in flight or actions are held. */
+  get busy(): boolean {
+    return this.writing || this.held.length > 0;
+  }
+
+  /** The actions of one step, in order. */
+  push(actions: readonly Action[]): void {
+    for (const action of actions) {
+      if (action.kind === 'persist') {
+        this.requested++;
+        this.next = action.config;
+        this.startWrite();
+      } else if (this.held.length > 0 || this.durable < this.requested) {
+        this.held.push({ action, after: this.requested });
+      } else {
+        this.io.perform(action);
+      }
+    }
+  }
+
+  /** Calls back with the outcome of the write that covers request `upTo` (at once if it is already done). */
+  whenWritten(upTo: number, resolve: (error: string | null) => void): void {
+    if (upTo <= this.durable) resolve(this.lastError);
+    else this.waiters.push({ upTo, resolve });
+  }
+
+  /** Calls back once no write is in flight and nothing is held. */
+  whenIdle(resolve: () => void): void {
+    if (!this.busy) resolve();
+    else this.idleWaiters.push(resolve);
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.next === null) return;
+    const config = this.next;
+    const upTo = this.requested;
+    this.next = null;
+    this.writing = true;
+    let called = false;
+    this.io.write(config, (error) => {
+      if (called) return;
+      called = true;
+      this.writing = false;
+      this.written(upTo, error);
+    });
+  }
+
+  private written(upTo: number, error: string | null): void {
+    // One line per flush asked for, as Redis logs one per flush, even when one write covered several.
+    const covered = upTo - this.durable;
+    this.durable = upTo;
+    this.lastError = error;
+    for (let i = 0; i < covered; i++) {
+      this.io.perform(
+        error === null
+          ? { kind: 'log', level: 'notice', message: SAVED_LINE }
+          : { kind: 'log', level: 'warning', message: `${NOT_SAVED_PREFIX}${error}` },
+      );
+    }
+    // Released before the next write starts, so they keep their place ahead of what that write holds.
+    while (this.held.length > 0 && this.held[0].after <= this.durable) this.io.perform(this.held.shift()!.action);
+    for (let i = 0; i < this.waiters.length; ) {
+      if (this.waiters[i].upTo <= upTo) this.waiters.splice(i, 1)[0].resolve(error);
+      else i++;
+    }
+    this.startWrite();
+    if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

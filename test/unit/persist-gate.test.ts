@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
+import type { Action } from '../../src/core/actions.js';
+import { NOT_SAVED_PREFIX, PersistGate, SAVED_LINE } from '../../src/core/persist-gate.js';
+import { OK_IF_FLUSHED, sentinelCommand } from '../../src/core/sentinel-command.js';
+import { SentinelCore } from '../../src/core/sentinel.js';
+import { MYID, PEER_ID } from './core-fixture.js';
+
+/** A gate over a disk whose writes finish when the test says so. */
+function gateWithSlowDisk() {
+  const writes: Array<{ config: SentinelConfig; done: (error: string | null) => void }> = [];
+  const performed: string[] = [];
+  const gate = new PersistGate({
+    write: (config, done) => writes.push({ config, done }),
+    perform: (a) => performed.push(a.kind === 'log' ? `log: ${a.message}` : a.kind === 'send' ? `send ${a.args.join(' ')}` : a.kind),
+  });
+  return { gate, writes, performed };
+}
+
+const config = (epoch: number): SentinelConfig => ({ ...emptySentinelConfig(), currentEpoch: epoch });
+const persist = (epoch: number): Action => ({ kind: 'persist', config: config(epoch) });
+const send = (what: string): Action => ({ kind: 'send', link: 1, conn: 'cc', generation: 1, args: [what], tag: { instance: 1, purpose: 'ignore' } });
+
+describe('PersistGate', () => {
+  it('carries out actions at once while nothing is being written', () => {
+    const { gate, performed, writes } = gateWithSlowDisk();
+    gate.push([send('PING'), send('INFO')]);
+    expect(performed).toEqual(['send PING', 'send INFO']);
+    expect(writes).toEqual([]);
+  });
+
+  it('holds everything after a persist, from the same step and later ones, until the write is done', () => {
+    const { gate, performed, writes } = gateWithSlowDisk();
+    gate.push([send('A'), persist(1), send('B')]);
+    gate.push([send('C')]);
+    expect(performed).toEqual(['send A']);
+    expect(writes).toHaveLength(1);
+    writes[0].done(null);
+    expect(performed).toEqual(['send A', `log: ${SAVED_LINE}`, 'send B', 'send C']);
+    expect(gate.busy).toBe(false);
+  });
+
+  it('keeps at most one write in flight; the next takes the latest config, logs a line per flush asked for, and releases in order', () => {
+    const { gate, performed, writes } = gateWithSlowDisk();
+    gate.push([persist(1), send('B')]);
+    gate.push([persist(2), send('C')]);
+    gate.push([persist(3), send('D')]);
+    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1]);
+    writes[0].done(null);
+    expect(performed).toEqual([`log: ${SAVED_LINE}`, 'send B']);
+    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1, 3]);
+    writes[1].done(null);
+    expect(performed).toEqual([`log: ${SAVED_LINE}`, 'send B', `log: ${SAVED_LINE}`, `log: ${SAVED_LINE}`, 'send C', 'send D']);
+  });
+
+  it('answers a waiter with the outcome of the write that covers its request, and logs a failure as Redis does', () => {
+    const { gate, performed, writes } = gateWithSlowDisk();
+    const outcomes: Array<[number, string | null]> = [];
+    gate.push([persist(1)]);
+    gate.whenWritten(gate.requests, (e) => outcomes.push([1, e]));
+    gate.push([persist(2)]);
+    gate.whenWritten(gate.requests, (e) => outcomes.push([2, e]));
+    writes[0].done(null);
+    expect(outcomes).toEqual([[1, null]]);
+    writes[1].done('Is a directory');
+    expect(outcomes).toEqual([
+      [1, null],
+      [2, 'Is a directory'],
+    ]);
+    expect(performed.at(-1)).toBe(`log: ${NOT_SAVED_PREFIX}Is a directory`);
+    gate.whenWritten(2, (e) => outcomes.push([3, e]));
+    expect(outcomes.at(-1)).toEqual([3, 'Is a directory']);
+  });
+
+  it('is idle only once the write is done and nothing is held', () => {
+    const { gate, writes } = gateWithSlowDisk();
+    let idle = false;
+    gate.push([persist(1), send('B')]);
+    gate.whenIdle(() => (idle = true));
+    expect(idle).toBe(false);
+    writes[0].done(null);
+    expect(idle).toBe(true);
+  });
+});
+
+describe('a core without a synchronous saveConfig', () => {
+  function asyncCore() {
+    const c = emptySentinelConfig();
+    c.myid = MYID;
+    c.masters.push(newMasterConfig('mymaster', '127.0.0.1', 6379, 2));
+    return new SentinelCore({ config: c, clock: () => 1_000_000, random: () => 0.5, resolve: () => null, listeningPort: 26379 });
+  }
+
+  it('queues a persist action and answers FLUSHCONFIG with the OK that waits for the write', () => {
+    const core = asyncCore();
+    expect(sentinelCommand(core, ['flushconfig'], { isExecutable: () => false })).toBe(OK_IF_FLUSHED);
+    const actions = core.takeActions();
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({ kind: 'persist', config: { myid: MYID } });
+  });
+
+  it('queues the vote to disk ahead of its announcement', () => {
+    const core = asyncCore();
+    const answer = core.isMasterDownByAddr('127.0.0.1', 6379, 1, PEER_ID);
+    expect(answer).toMatchObject({ leader: PEER_ID, epoch: 1 });
+    const kinds = core.takeActions().map((a) => (a.kind === 'event' ? a.event.type : a.kind));
+    const vote = kinds.indexOf('+vote-for-leader');
+    expect(vote).toBeGreaterThan(0);
+    expect(kinds.slice(0, vote)).toContain('persist');
+    expect(kinds.lastIndexOf('persist')).toBeLessThan(vote);
+  });
+});
