@@ -22,12 +22,12 @@
  * | ELECTION_BENCH_FRESH | (unset) | 1: a fresh topology for every failover instead of one reused group per implementation |
  * | ELECTION_BENCH_SKIP | (unset) | 1: skip this bench (e.g. in `npm run bench` when only the other benches are wanted) |
  *
- * The summary is written into bench-results.md between its own markers; the
+ * The summary is written as its own section of bench-results.md; the
  * rest of the file is kept.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { it } from 'vitest';
+import { writeResultsSection } from './results-file.js';
 import { withCpuLoad } from '../harness/cpu-load.js';
 import { FailoverGroup, type FailoverRecord } from '../harness/failover-loop.js';
 import { REDIS_SENTINEL_BIN, type SentinelImpl } from '../harness/sentinel.js';
@@ -150,23 +150,6 @@ function cycleNote(r: Runner): string {
     : '';
 }
 
-const BEGIN = '<!-- election-load:begin -->';
-const END = '<!-- election-load:end -->';
-
-/** Puts the section between its markers in bench-results.md, replacing an earlier one and keeping everything else. */
-function writeSection(lines: string[]): void {
-  const path = 'bench-results.md';
-  const section = [BEGIN, ...lines, END].join('\n');
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const start = old.indexOf(BEGIN);
-  const end = old.indexOf(END);
-  const text =
-    start >= 0 && end > start
-      ? old.slice(0, start) + section + old.slice(end + END.length)
-      : `${old}${old && !old.endsWith('\n') ? '\n' : ''}${old ? '\n' : ''}${section}\n`;
-  writeFileSync(path, text);
-}
-
 /** Worst case for one failover: the deadline, then a restart and a stability wait, or a whole new group. */
 const PER_FAILOVER_BOUND_MS = DEADLINE_MS + 90_000;
 
@@ -197,7 +180,6 @@ it.skipIf(env.ELECTION_BENCH_SKIP === '1')(
     }
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
     const lines = [
-      `## kill -9 failovers under CPU load (${FAILOVERS} per implementation)`,
       '',
       `${new Date().toISOString().slice(0, 10)}: ${cores} cores, ${busyLoops} busy-loop processes; 1 master + 2 replicas + 3 sentinels, quorum 2, ` +
         `down-after-milliseconds ${DOWN_AFTER_MS}, failover-timeout ${FAILOVER_TIMEOUT_MS} (election timeout ${Math.min(10_000, FAILOVER_TIMEOUT_MS)} ms, ` +
@@ -213,7 +195,7 @@ it.skipIf(env.ELECTION_BENCH_SKIP === '1')(
       ...runners.filter((r) => r.rebuilds > 0).map((r) => `- ${r.v.label}: the group was replaced ${r.rebuilds} times`),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
-    writeSection(lines);
+    writeResultsSection(`kill -9 failovers under CPU load (${FAILOVERS} per implementation)`, lines);
   },
   Math.max(30 * 60_000, FAILOVERS * variants().length * PER_FAILOVER_BOUND_MS),
 );
