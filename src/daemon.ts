@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { currentUmask } from './config/atomic-write.js';
-import { ConfigWriter } from './config/config-writer.js';
+import { flushConfigFile } from './config/atomic-write.js';
+import { rewriteConfig } from './config/rewrite.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
+import { toConfig } from './core/snapshot.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
@@ -40,9 +41,6 @@ export class Daemon {
   private readonly links: LinkManager;
   private readonly resolver: HostResolver;
   private readonly publisher: EventPublisher;
-  private readonly writer = new ConfigWriter();
-  /** Read once: the writer thread cannot read it, and the daemon never changes it. */
-  private readonly umask = currentUmask();
   /** Holds what the core asks for behind its config writes (persist before send). */
   private readonly gate: PersistGate;
   private timer: NodeJS.Timeout | null = null;
@@ -62,6 +60,7 @@ export class Daemon {
     });
     this.core.requirepass = config.server.requirepass;
     this.gate = new PersistGate({
+      snapshot: () => toConfig(this.core),
       write: (c, done) => this.saveConfig(c, done),
       perform: (action) => this.perform(action),
     });
@@ -107,7 +106,6 @@ export class Daemon {
     log.log('warning', `Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
     log.log('warning', 'Configuration loaded');
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
-    this.writer.start();
     await this.server.listen();
     log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
     this.resolver.start();
@@ -247,12 +245,15 @@ export class Daemon {
     return lines.map((l) => `${l}\r\n`).join('');
   }
 
-  /** Reads, rewrites and replaces the config file in the writer's thread; `done` gets null or the strerror text. */
+  /** Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text. */
   private saveConfig(sentinel: SentinelConfig, done: (error: string | null) => void): void {
     // The users as ACL commands left them, not as the file had them.
     const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
     const defaults = { downAfterMs: this.core.timings.defaultDownAfter, failoverTimeoutMs: this.core.timings.defaultFailoverTimeout };
-    this.writer.write({ path: this.opts.configPath, server, sentinel, defaults, umask: this.umask }, done);
+    flushConfigFile(this.opts.configPath, (old) => rewriteConfig(old, server, sentinel, defaults)).then(
+      () => done(null),
+      (e: Error) => done(e.message),
+    );
   }
 
   async shutdown(exitCode: number, signal?: 'SIGTERM' | 'SIGINT'): Promise<never> {
@@ -266,7 +267,6 @@ export class Daemon {
     await new Promise<void>((resolve) => this.gate.whenIdle(resolve));
     this.links.closeAll();
     this.publisher.flush();
-    await this.writer.close();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');
     await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
     await log.close();

@@ -2,9 +2,12 @@
  * The file side of a config flush, as Redis does it: write a temp file next to
  * the config, fsync it, give it 0644 & ~umask, rename it over the config and
  * fsync the directory, so a crash leaves either the old or the new file.
+ * Every step is asynchronous: the disk (an fsync can take long under load)
+ * never holds up the event loop.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { decodeBytes, encodeBytes } from './split-args.js';
 import { strerror } from './strerror.js';
@@ -30,19 +33,19 @@ const TEMP_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 const MAX_TEMP_ATTEMPTS = 100;
 
 /** mkstemp("<path>.XXXXXX"): a new file only we opened, mode 0600. */
-function createTempFile(path: string): { tempPath: string; fd: number } {
+async function createTempFile(path: string): Promise<{ tempPath: string; file: FileHandle }> {
   for (let attempt = 0; ; attempt++) {
     const suffix = [...randomBytes(6)].map((b) => TEMP_CHARS[b % TEMP_CHARS.length]).join('');
     const tempPath = `${path}.${suffix}`;
     try {
-      return { tempPath, fd: openSync(tempPath, 'wx', 0o600) };
+      return { tempPath, file: await open(tempPath, 'wx', 0o600) };
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'EEXIST' || attempt >= MAX_TEMP_ATTEMPTS) throw err;
     }
   }
 }
 
-export function currentUmask(): number {
+function currentUmask(): number {
   // Reading the umask means setting it; put the same value straight back.
   const mask = process.umask(0o022);
   process.umask(mask);
@@ -50,69 +53,53 @@ export function currentUmask(): number {
 }
 
 /** fsync the directory holding `path`; file systems that cannot are not an error. */
-function fsyncDirectoryOf(path: string): void {
-  let fd: number;
+async function fsyncDirectoryOf(path: string): Promise<void> {
+  let dir: FileHandle;
   try {
-    fd = openSync(dirname(path), 'r');
+    dir = await open(dirname(path), 'r');
   } catch (err) {
     if ((err as { code?: unknown }).code === 'EISDIR') return;
     throw err;
   }
   try {
-    fsyncSync(fd);
+    await dir.sync();
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code !== 'EBADF' && code !== 'EINVAL') throw err;
   } finally {
-    closeSync(fd);
+    await dir.close();
   }
 }
 
-export interface WriteOptions {
-  /** The process umask; read here when not given (a worker thread cannot read it: reading means setting). */
-  umask?: number;
-}
-
-/** Replaces the file at `path` with `content` atomically; throws ConfigWriteError and leaves no temp file on failure. */
-export function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
-  let temp: { tempPath: string; fd: number };
+/** Replaces the file at `path` with `content` atomically; rejects with ConfigWriteError and leaves no temp file on failure. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  let temp: { tempPath: string; file: FileHandle };
   try {
-    temp = createTempFile(path);
+    temp = await createTempFile(path);
   } catch (err) {
     throw toWriteError(err);
   }
-  let fdOpen = true;
+  let open = true;
   try {
-    const bytes = encodeBytes(content);
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(temp.fd, bytes, offset, bytes.length - offset);
-    fsyncSync(temp.fd);
-    fchmodSync(temp.fd, 0o644 & ~(opts.umask ?? currentUmask()));
-    closeSync(temp.fd);
-    fdOpen = false;
-    renameSync(temp.tempPath, path);
-    fsyncDirectoryOf(path);
+    await temp.file.writeFile(encodeBytes(content));
+    await temp.file.sync();
+    await temp.file.chmod(0o644 & ~currentUmask());
+    await temp.file.close();
+    open = false;
+    await rename(temp.tempPath, path);
+    await fsyncDirectoryOf(path);
   } catch (err) {
-    if (fdOpen) {
-      try {
-        closeSync(temp.fd);
-      } catch {
-        // Already failing; the original error is the one to report.
-      }
-    }
-    try {
-      unlinkSync(temp.tempPath);
-    } catch {
-      // Gone already (renamed) or never written.
-    }
+    if (open) await temp.file.close().catch(() => {});
+    // Gone already (renamed) or never written: the original error is the one to report.
+    await unlink(temp.tempPath).catch(() => {});
     throw toWriteError(err);
   }
 }
 
 /** The current config text for a rewrite: null when the file does not exist; ConfigWriteError when it cannot be read (e.g. a directory). */
-export function readConfigForRewrite(path: string): string | null {
+export async function readConfigForRewrite(path: string): Promise<string | null> {
   try {
-    return decodeBytes(readFileSync(path));
+    return decodeBytes(await readFile(path));
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return null;
     throw toWriteError(err);
@@ -121,10 +108,10 @@ export function readConfigForRewrite(path: string): string | null {
 
 /**
  * Reads, rewrites and atomically replaces the config file. `render` gets the
- * old text (see rewriteConfig). Throws ConfigWriteError.
+ * old text (see rewriteConfig). Rejects with ConfigWriteError.
  */
-export function flushConfigFile(path: string, render: (oldText: string | null) => string, opts: WriteOptions = {}): void {
-  writeFileAtomic(path, render(readConfigForRewrite(path)), opts);
+export async function flushConfigFile(path: string, render: (oldText: string | null) => string): Promise<void> {
+  await writeFileAtomic(path, render(await readConfigForRewrite(path)));
 }
 
 /** The start-up check: null when the file is writable, else the strerror text (`Permission denied`). */

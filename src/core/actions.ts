@@ -1,4 +1,3 @@
-import type { SentinelConfig } from '../config/model.js';
 import type { SentinelEvent } from './events.js';
 import type { ScriptAction } from './scripts.js';
 
@@ -33,7 +32,7 @@ export type Action =
   /** SENTINEL SIMULATE-FAILURE: exit at once with status 99. */
   | { kind: 'crash' }
   /**
-   * Write this config to disk (without a synchronous saveConfig). Nothing queued
+   * Write the config to disk (without a synchronous saveConfig). Nothing queued
    * after it may be carried out before the write is done: see PersistGate.
    */
-  | { kind: 'persist'; config: SentinelConfig };
+  | { kind: 'persist' };

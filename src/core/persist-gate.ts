@@ -3,6 +3,8 @@ import type { Action } from './actions.js';
 
 /** What the gate needs from its shell: a disk, and a way to carry out the other actions. */
 export interface GateIo {
+  /** The config as it stands now: what a write starting now puts on disk. */
+  snapshot(): SentinelConfig;
   /** Starts writing `config`; `done` is called once, with null or the error text, when it is durable (or failed). */
   write(config: SentinelConfig, done: (error: string | null) => void): void;
   /** Carries out an action that is not a persist (in order). */
@@ -18,7 +20,8 @@ export const NOT_SAVED_PREFIX = 'WARNING: Sentinel was not able to save the new 
  * action starts a write, and every action queued after it (by the same step
  * or by later ones, so per-link order is kept) waits until that write is
  * done. Writes coalesce: at most one is in flight, and the next one takes the
- * latest config asked for. A write's outcome is logged as Redis logs a flush,
+ * config as it stands when it starts (a snapshot per request would keep one copy of
+ * every replica per flush alive while a step discovers hundreds of them). A write's outcome is logged as Redis logs a flush,
  * at the place the write completes in the action stream.
  *
  * Replies to clients are not actions: the shell asks `whenWritten` for the
@@ -30,8 +33,8 @@ export class PersistGate {
   /** Every request up to this one is on disk (or its write failed). */
   private durable = 0;
   private writing = false;
-  /** The latest config asked for and not yet handed to a write. */
-  private next: SentinelConfig | null = null;
+  /** A request came after the write in flight started. */
+  private dirty = false;
   private lastError: string | null = null;
   private readonly held: Array<{ action: Action; after: number }> = [];
   private readonly waiters: Array<{ upTo: number; resolve: (error: string | null) => void }> = [];
@@ -54,7 +57,7 @@ export class PersistGate {
     for (const action of actions) {
       if (action.kind === 'persist') {
         this.requested++;
-        this.next = action.config;
+        this.dirty = true;
         this.startWrite();
       } else if (this.held.length > 0 || this.durable < this.requested) {
         this.held.push({ action, after: this.requested });
@@ -77,10 +80,10 @@ export class PersistGate {
   }
 
   private startWrite(): void {
-    if (this.writing || this.next === null) return;
-    const config = this.next;
+    if (this.writing || !this.dirty) return;
+    const config = this.io.snapshot();
     const upTo = this.requested;
-    this.next = null;
+    this.dirty = false;
     this.writing = true;
     let called = false;
     this.io.write(config, (error) => {

@@ -160,7 +160,7 @@ export class SentinelCore {
    */
   flushConfig(): string | null | typeof FLUSH_QUEUED {
     if (this.saveConfigFn === undefined) {
-      this.outbox.push({ kind: 'persist', config: toConfig(this) });
+      this.outbox.push({ kind: 'persist' });
       return FLUSH_QUEUED;
     }
     const error = this.saveConfigFn(toConfig(this));

@@ -3,6 +3,7 @@ import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js'
 import { PersistGate } from '../../src/core/persist-gate.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
+import { toConfig } from '../../src/core/snapshot.js';
 import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { Checker, MASTER_NAME, convergenceProblem, type SentinelView } from './invariants.js';
@@ -387,6 +388,7 @@ export class World {
     });
     const core = s.core;
     s.gate = new PersistGate({
+      snapshot: () => toConfig(core),
       // Asynchronous, as in the daemon: nothing the step queued after the persist happens before the write is done.
       write: (config, done) => {
         s.writing = structuredClone(config);

@@ -13,9 +13,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function thrown(fn: () => void): ConfigWriteError {
+async function thrown(fn: () => Promise<unknown>): Promise<ConfigWriteError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof ConfigWriteError) return err;
     throw err;
@@ -24,48 +24,48 @@ function thrown(fn: () => void): ConfigWriteError {
 }
 
 describe('writeFileAtomic', () => {
-  it('replaces the file and leaves no temp file behind', () => {
+  it('replaces the file and leaves no temp file behind', async () => {
     const path = join(dir, 'sentinel.conf');
     writeFileSync(path, 'old\n');
-    writeFileAtomic(path, 'port 26379\nsentinel myid x\n');
+    await writeFileAtomic(path, 'port 26379\nsentinel myid x\n');
     expect(readFileSync(path, 'utf8')).toBe('port 26379\nsentinel myid x\n');
     expect(readdirSync(dir)).toEqual(['sentinel.conf']);
   });
 
-  it('creates a missing file with mode 0644 minus the umask', () => {
+  it('creates a missing file with mode 0644 minus the umask', async () => {
     const path = join(dir, 'new.conf');
-    writeFileAtomic(path, 'x\n');
+    await writeFileAtomic(path, 'x\n');
     const mask = process.umask(0o022);
     process.umask(mask);
     expect(statSync(path).mode & 0o777).toBe(0o644 & ~mask);
   });
 
-  it('fails with the strerror text and cleans up when the rename fails (path is a directory)', () => {
+  it('fails with the strerror text and cleans up when the rename fails (path is a directory)', async () => {
     const path = join(dir, 'conf.d');
     mkdirSync(path);
     writeFileSync(join(path, 'keep'), 'k');
-    const err = thrown(() => writeFileAtomic(path, 'data\n'));
+    const err = await thrown(() => writeFileAtomic(path, 'data\n'));
     expect(err.code).toBe('EISDIR');
     expect(err.message).toBe('Is a directory');
     expect(readdirSync(dir)).toEqual(['conf.d']);
     expect(readdirSync(path)).toEqual(['keep']);
   });
 
-  it('fails when the temp file cannot be created', () => {
-    const err = thrown(() => writeFileAtomic(join(dir, 'missing', 'sentinel.conf'), 'x'));
+  it('fails when the temp file cannot be created', async () => {
+    const err = await thrown(() => writeFileAtomic(join(dir, 'missing', 'sentinel.conf'), 'x'));
     expect(err.message).toBe('No such file or directory');
   });
 });
 
 describe('flushConfigFile', () => {
-  it('passes the old text (or null) to the renderer and writes the result', () => {
+  it('passes the old text (or null) to the renderer and writes the result', async () => {
     const path = join(dir, 's.conf');
     const seen: Array<string | null> = [];
-    flushConfigFile(path, (old) => {
+    await flushConfigFile(path, (old) => {
       seen.push(old);
       return 'a\n';
     });
-    flushConfigFile(path, (old) => {
+    await flushConfigFile(path, (old) => {
       seen.push(old);
       return `${old}b\n`;
     });
@@ -73,10 +73,10 @@ describe('flushConfigFile', () => {
     expect(readFileSync(path, 'utf8')).toBe('a\nb\n');
   });
 
-  it('cannot read a directory as the old file', () => {
+  it('cannot read a directory as the old file', async () => {
     const path = join(dir, 'd');
     mkdirSync(path);
-    expect(thrown(() => readConfigForRewrite(path)).message).toBe('Is a directory');
+    expect((await thrown(() => readConfigForRewrite(path))).message).toBe('Is a directory');
   });
 });
 

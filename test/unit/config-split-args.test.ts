@@ -169,7 +169,7 @@ describe('splitArgs and quoteRepr', () => {
 });
 
 describe('config files with bytes that are not UTF-8', () => {
-  it('load, rewrite and write back with every byte intact', () => {
+  it('load, rewrite and write back with every byte intact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'split-bytes-'));
     dirs.push(dir);
     const file = join(dir, 'sentinel.conf');
@@ -187,7 +187,7 @@ describe('config files with bytes that are not UTF-8', () => {
     expect(encodeBytes(master.authUser!)).toEqual(latin1('\xe9t\xc3\xa9'));
     expect(master.authUser).toBe('\udce9té');
 
-    writeFileAtomic(file, rewriteConfig(readConfigFile(file), loaded.server, loaded.sentinel, { downAfterMs: 30000, failoverTimeoutMs: 180000 }));
+    await writeFileAtomic(file, rewriteConfig(readConfigFile(file), loaded.server, loaded.sentinel, { downAfterMs: 30000, failoverTimeoutMs: 180000 }));
     const written = readFileSync(file).toString('latin1');
     expect(written).toContain('# kept \xfe\xff as written\n');
     expect(written).toContain('sentinel auth-pass m p\xffq\n');
