@@ -18,8 +18,33 @@ import {
 
 const PER_KIND = Number(process.env.MATRIX_ROUNDS ?? 2);
 const LATENCY_MS = Number(process.env.MATRIX_LATENCY_MS ?? 5);
-/** ioredis 5's failoverDetector can end the client for good during a failover (fixed in 6.1): compared by count only. */
-const RACY_CLIENT = 'ioredis5-detector';
+/**
+ * ioredis 5's failoverDetector ends the client for good when +switch-master arrives while it is
+ * asking the sentinels for the master (fixed in 6.1), so these are compared by stall count only.
+ * With 10 ms retries the client is asking nearly all the time: our sentinels answer the new
+ * address before announcing the switch, so it must stall no more often than with redis-sentinel.
+ * With the library's retry delays (50 ms more per attempt) it asks for a few tens of ms in every
+ * few hundred, whatever the sentinels do, and the stalls are chance with either: ours must not
+ * stall more often than chance explains (one-sided Fisher exact test, p < 0.05).
+ */
+const STRICT_RACY_CLIENT = 'ioredis5-detector-short-retry';
+const CHANCE_RACY_CLIENT = 'ioredis5-detector';
+const CHANCE_LEVEL = 0.05;
+
+/** P(ours would see at least `a` stalls of the a + b seen, were both equally likely to stall): one-sided Fisher exact test. */
+function moreStallsByChance(a: number, n1: number, b: number, n2: number): number {
+  const logChoose = (n: number, k: number) => {
+    let r = 0;
+    for (let i = 1; i <= k; i++) r += Math.log(n - k + i) - Math.log(i);
+    return r;
+  };
+  const stalls = a + b;
+  let p = 0;
+  for (let x = a; x <= Math.min(stalls, n1); x++) {
+    p += Math.exp(logChoose(stalls, x) + logChoose(n1 + n2 - stalls, n1 - x) - logChoose(n1 + n2, n1));
+  }
+  return p;
+}
 
 describe('client matrix: every client survives failovers at least as well with ours as with redis-sentinel', () => {
   for (const latencyMs of [0, LATENCY_MS]) {
@@ -33,10 +58,12 @@ describe('client matrix: every client survives failovers at least as well with o
       process.stdout.write(`\nclient matrix, ${setting}:\n${table}\n`);
 
       for (const w of ours.writers) {
-        if (w.id === RACY_CLIENT) {
+        if (w.id === STRICT_RACY_CLIENT || w.id === CHANCE_RACY_CLIENT) {
           const r = cellStats(redis.rounds, w.id, 'all');
           const o = cellStats(ours.rounds, w.id, 'all');
-          expect.soft(o.stalls, `${w.id}: stalls with ours (${o.stalls}/${o.n}) vs redis-sentinel (${r.stalls}/${r.n})\n${table}`).toBeLessThanOrEqual(r.stalls);
+          const context = `${w.id}: stalls with ours (${o.stalls}/${o.n}) vs redis-sentinel (${r.stalls}/${r.n})\n${table}`;
+          if (w.id === STRICT_RACY_CLIENT) expect.soft(o.stalls, context).toBeLessThanOrEqual(r.stalls);
+          else expect.soft(moreStallsByChance(o.stalls, o.n, r.stalls, r.n), context).toBeGreaterThanOrEqual(CHANCE_LEVEL);
           continue;
         }
         for (const kind of FAULT_KINDS) {

@@ -219,13 +219,23 @@ class ProcessWriter implements Writer {
   }
 }
 
-function ioredisSentinelClient(ctor: typeof Redis | typeof Redis6, ctx: WriterContext, key: string, failoverDetector: boolean): LiveClient {
+/** Retry delays of a client that wants its writes back quickly: it is asking the sentinels most of the time a master is down. */
+const SHORT_RETRY = { retryStrategy: () => 10, sentinelRetryStrategy: () => 10 } as const;
+
+function ioredisSentinelClient(
+  ctor: typeof Redis | typeof Redis6,
+  ctx: WriterContext,
+  key: string,
+  failoverDetector: boolean,
+  retry: Partial<typeof SHORT_RETRY> = {},
+): LiveClient {
   // Sentinel mode with the library's defaults; only the address map is added, and only with latency.
   // The two majors' option types differ in parts this test does not use.
   const client = new (ctor as typeof Redis)({
     sentinels: ctx.sentinelPorts.map((port) => ({ host: LOOPBACK, port })),
     name: ctx.masterName,
     ...(failoverDetector ? { failoverDetector: true } : {}),
+    ...retry,
     ...(ctx.addressMap ? { natMap: ctx.addressMap } : {}),
   });
   client.on('error', () => {});
@@ -406,6 +416,9 @@ export function startWriters(ctx: WriterContext, versions: ToolVersions): Writer
     ),
     loop({ id: 'ioredis5-detector', client: 'ioredis', version: versionOf('ioredis'), mode: 'sentinel, failoverDetector' }, () =>
       ioredisSentinelClient(Redis, ctx, key('ioredis5-detector'), true),
+    ),
+    loop({ id: 'ioredis5-detector-short-retry', client: 'ioredis', version: versionOf('ioredis'), mode: 'sentinel, failoverDetector, 10 ms retries' }, () =>
+      ioredisSentinelClient(Redis, ctx, key('ioredis5-detector-short-retry'), true, SHORT_RETRY),
     ),
     loop({ id: 'ioredis6-detector', client: 'ioredis', version: versionOf('ioredis6'), mode: 'sentinel, failoverDetector' }, () =>
       ioredisSentinelClient(Redis6, ctx, key('ioredis6-detector'), true),
