@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AnswerProbe, latencyFigures, showFigures, type AnswerSample } from '../harness/answer-probe.js';
 import { Harness } from '../harness/harness.js';
 import { freePort } from '../harness/ports.js';
+import type { Signal } from '../harness/process.js';
 import type { SentinelImpl } from '../harness/sentinel.js';
 import { startTopology, waitForDiscovery } from '../harness/topology.js';
 
@@ -90,7 +91,55 @@ if (process.env.ANSWER_TRACE_CLIENT) {
     };
   });
 }
+// Where the daemon's own time goes: the core's tick, whole inputs (a step and its actions), link actions.
+const spans = { tick: [], input: [], tickInput: [], link: [] };
+let inTick = false;
+if (process.env.ANSWER_TRACE_SRC) {
+  const src = process.env.ANSWER_TRACE_SRC;
+  const timed = (proto, method, list, before, after) => {
+    const original = proto[method];
+    proto[method] = function (...args) {
+      before?.();
+      const t0 = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        list().push(performance.now() - t0);
+        after?.();
+      }
+    };
+  };
+  Promise.all([
+    import(src + '/core/sentinel.js'),
+    import(src + '/daemon.js'),
+    import(src + '/links/link-manager.js'),
+  ]).then(([{ SentinelCore }, { Daemon }, { LinkManager }]) => {
+    timed(SentinelCore.prototype, 'tick', () => spans.tick, () => (inTick = true));
+    timed(Daemon.prototype, 'input', () => (inTick ? spans.tickInput : spans.input), undefined, () => (inTick = false));
+    timed(LinkManager.prototype, 'execute', () => spans.link);
+  });
+}
+let startedAt = performance.now();
+// SIGUSR2: the measured window starts now (what start-up did is dropped).
+process.on('SIGUSR2', () => {
+  startedAt = performance.now();
+  for (const list of Object.values(spans)) list.length = 0;
+  residence.length = 0;
+  stalls.length = 0;
+  gc.count = 0;
+  gc.totalMs = 0;
+  gc.maxMs = 0;
+  gc.over1ms.length = 0;
+  h.reset();
+});
 process.on('exit', () => {
+  const seconds = (performance.now() - startedAt) / 1000;
+  const summary = (list) => {
+    const v = [...list].sort((a, b) => a - b);
+    const at = (q) => +(v[Math.min(v.length - 1, Math.floor(q * v.length))] ?? NaN).toFixed(3);
+    return { perSecond: +(v.length / seconds).toFixed(1), msPerSecond: +(v.reduce((a, b) => a + b, 0) / seconds).toFixed(2), p50: at(0.5), p99: at(0.99), max: at(1) };
+  };
+  const work = Object.fromEntries(Object.entries(spans).map(([k, v]) => [k, summary(v)]));
   const figures = (k) => {
     const sorted = residence.map((r) => r[k]).sort((a, b) => a - b);
     const at = (q) => +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN).toFixed(3);
@@ -104,6 +153,7 @@ process.on('exit', () => {
   writeFileSync(dir + '/loop-' + process.pid + '.json', JSON.stringify({
     clock: { wallMs: Date.now(), monotonicUs: Number(process.hrtime.bigint() / 1000n) },
     inDaemon,
+    work,
     gc,
     p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, stalls,
   }));
@@ -121,7 +171,9 @@ async function main(): Promise<void> {
     const recorder = join(profileDir, 'loop-recorder.mjs');
     writeFileSync(recorder, LOOP_RECORDER);
     process.env.NODE_OPTIONS = `--import ${pathToFileURL(recorder).href} ${process.env.ANSWER_NODE_OPTIONS ?? ""}`;
-    process.env.ANSWER_TRACE_CLIENT = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../src/server/client.js')).href;
+    const src = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../src')).href;
+    process.env.ANSWER_TRACE_CLIENT = `${src}/server/client.js`;
+    process.env.ANSWER_TRACE_SRC = src;
   }
   const h = new Harness(`answer-profile-${impl}`);
   try {
@@ -144,6 +196,7 @@ async function main(): Promise<void> {
     const quietFrom = pids.map(cpuMs);
     const quietStart = performance.now();
     await new Promise((r) => setTimeout(r, 2000));
+    if (profileDir && impl === 'ours') for (const sentinel of t.sentinels) sentinel.kill('SIGUSR2' as Signal);
     const cpuBefore = pids.map(cpuMs);
     const quietPerSecond = cpuBefore.map((c, i) => ((c - quietFrom[i]) * 1000) / (performance.now() - quietStart));
     const probeStart = performance.now();
