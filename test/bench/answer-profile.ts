@@ -7,10 +7,12 @@
  *   node dist/test/bench/answer-profile.js [ours|redis]
  *
  * Env: ANSWER_IDLE_MS (default 3000), ANSWER_FAILOVER (1), ANSWER_INTERVAL_MS (2),
+ * ANSWER_V8_FLAGS (V8 flags our daemons set at start-up, e.g. --no-parallel-scavenge),
  * ANSWER_PROFILE_DIR: our daemons record their event loop delay (monitorEventLoopDelay) and every stall of the
  * loop over 2 ms, with its time, into `loop-<pid>.json`; they are stopped with
  * SIGTERM so the records get written; with ANSWER_CPU_PROFILE=1 they also
- * write a CPU profile there (`cpu-<pid>.cpuprofile`, 200 us sampling). The slowest answers are listed with
+ * write a CPU profile there (`cpu-<pid>.cpuprofile`, 200 us sampling), and with
+ * ANSWER_HEAP_PROFILE=1 a sampled profile of every allocation (`heap-<pid>.heapprofile`). The slowest answers are listed with
  * their times, to match them against the stalls. Each process's CPU time per
  * answer (user + system, from /proc) is shown, and a bare Node server that
  * sends a fixed answer is probed beside the sentinels: what Node itself costs.
@@ -44,6 +46,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 const dir = process.env.ANSWER_PROFILE_DIR;
+if (process.env.ANSWER_V8_FLAGS) (await import('node:v8')).setFlagsFromString(process.env.ANSWER_V8_FLAGS);
 const h = monitorEventLoopDelay({ resolution: 1 });
 h.enable();
 const stalls = [];
@@ -68,6 +71,13 @@ if (session) {
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: 200 });
   session.post('Profiler.start');
+}
+const heapSession = process.env.ANSWER_HEAP_PROFILE === '1' ? new Session() : null;
+if (heapSession) {
+  heapSession.connect();
+  heapSession.post('HeapProfiler.enable');
+  // Every allocation counts, also the objects the collector took back since.
+  heapSession.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 }
 // How long each request stays in the daemon: from its read to the end of its reply's write.
 const residence = [];
@@ -149,6 +159,9 @@ process.on('exit', () => {
   session?.post('Profiler.stop', (err, r) => {
     if (!err) writeFileSync(dir + '/cpu-' + process.pid + '.cpuprofile', JSON.stringify(r.profile));
   });
+  heapSession?.post('HeapProfiler.stopSampling', (err, r) => {
+    if (!err) writeFileSync(dir + '/heap-' + process.pid + '.heapprofile', JSON.stringify(r.profile));
+  });
   const ms = (ns) => +(ns / 1e6).toFixed(2);
   writeFileSync(dir + '/loop-' + process.pid + '.json', JSON.stringify({
     clock: { wallMs: Date.now(), monotonicUs: Number(process.hrtime.bigint() / 1000n) },
@@ -210,6 +223,8 @@ async function main(): Promise<void> {
       await Promise.all(collectors.map((c) => c.waitFor({ channel: '+switch-master', since: killedAt }, 30_000)));
       await new Promise((r) => setTimeout(r, 1000));
     }
+    const cpuEnd = pids.map(cpuMs);
+    const failoverSeconds = (Date.now() - killedAt) / 1000;
     const result = await probe.stop();
     bare.kill();
     for (const [i, port] of ports.entries()) {
@@ -220,8 +235,10 @@ async function main(): Promise<void> {
       const cpuPerAnswer = ((cpuIdle[i] - cpuBefore[i] - quietPerSecond[i] * probeSeconds) / idle.length) * 1000;
       const who = i < t.sentinels.length ? `sentinel ${i + 1}` : 'bare node';
       process.stdout.write(
-        `${who} pid ${pids[i]}: idle ${showFigures(latencyFigures(idle))} (${idle.length}, cpu ${cpuPerAnswer.toFixed(0)} us/answer beyond ${quietPerSecond[i].toFixed(0)} ms/s unprobed)` +
-          (failover ? `, failover ${showFigures(latencyFigures(during))} (${during.length})` : '') +
+        `${who} pid ${pids[i]}: idle ${showFigures(latencyFigures(idle))} (${idle.length}, cpu ${cpuPerAnswer.toFixed(0)} us/answer beyond ${quietPerSecond[i].toFixed(0)} ms/s unprobed, ${((cpuIdle[i] - cpuBefore[i]) / probeSeconds).toFixed(0)} ms/s probed)` +
+          (failover
+            ? `, failover ${showFigures(latencyFigures(during))} (${during.length}, cpu ${((cpuEnd[i] - cpuIdle[i]) / failoverSeconds).toFixed(0)} ms/s)`
+            : '') +
           `\n  slowest: ${slowest.map((s) => `${s.latencyMs.toFixed(1)}@${s.at - killedAt}`).join(' ')}\n`,
       );
     }
