@@ -8,7 +8,7 @@ import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand } from './core/sentinel-command.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
 import { EventPublisher } from './events/event-publisher.js';
@@ -211,16 +211,7 @@ export class Daemon {
   }
 
   private sentinelCommand(argv: string[]): Reply {
-    return sentinelCommand(this.core, argv, {
-      isExecutable: (path) => {
-        try {
-          accessSync(path, constants.X_OK);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    });
+    return sentinelCommand(this.core, argv, COMMAND_ENVIRONMENT);
   }
 
   private infoSentinelSection(): string {
@@ -273,6 +264,17 @@ export class Daemon {
     process.exit(exitCode);
   }
 }
+
+const COMMAND_ENVIRONMENT: CommandEnvironment = {
+  isExecutable: (path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
 
 const STRERROR: Record<string, string> = {
   EACCES: 'Permission denied',

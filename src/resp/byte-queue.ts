@@ -4,6 +4,12 @@
  * O(n), so a 512 MB argument arriving in 64 KB reads, or a reply fed one byte at a
  * time, costs a linear number of copies rather than a quadratic one.
  */
+const MINUS = 0x2d;
+const ZERO = 0x30;
+/** Up to 15 characters every strict integer is below 2^53, so a number holds it exactly. */
+const SAFE_DIGITS = 15;
+const IN_PLACE_SEARCH_BYTES = 16 * 1024;
+
 export class ByteQueue {
   private data: Buffer = Buffer.alloc(0);
   private start = 0;
@@ -37,7 +43,13 @@ export class ByteQueue {
 
   /** Offset of the first `byte` in [from, to), or -1. */
   indexOf(byte: number, from: number, to = this.length): number {
-    return this.data.subarray(this.start, this.start + to).indexOf(byte, from);
+    if (from >= to) return -1;
+    // A short buffer is searched in place (past `to` costs little there); a long one through a bounded view.
+    if (this.data.length - (this.start + from) > IN_PLACE_SEARCH_BYTES) {
+      return this.data.subarray(this.start, this.start + to).indexOf(byte, from);
+    }
+    const at = this.data.indexOf(byte, this.start + from);
+    return at === -1 || at >= this.start + to ? -1 : at - this.start;
   }
 
   /** Offset of the first occurrence of `needle` at or after `from`, or -1. */
@@ -52,6 +64,33 @@ export class ByteQueue {
 
   text(from: number, to: number, encoding: BufferEncoding): string {
     return this.data.toString(encoding, this.start + from, this.start + to);
+  }
+
+  /**
+   * The bytes in [from, to) as parseStrictInteger reads them, as a number (exact up
+   * to 2^53); null when they are not a strict integer. Short values are read from the
+   * bytes directly, without a string or a BigInt.
+   */
+  strictInteger(from: number, to: number): number | null {
+    const length = to - from;
+    if (length === 0 || length > SAFE_DIGITS) {
+      const value = parseStrictInteger(this.text(from, to, 'latin1'));
+      return value === null ? null : Number(value);
+    }
+    const data = this.data;
+    let at = this.start + from;
+    const end = this.start + to;
+    const negative = data[at] === MINUS;
+    if (negative) at++;
+    // No leading zero, and no "-0": only a lone "0" may start with it.
+    if (at === end || (data[at] === ZERO && (negative || end - at > 1))) return null;
+    let value = 0;
+    for (; at < end; at++) {
+      const digit = data[at] - ZERO;
+      if (digit < 0 || digit > 9) return null;
+      value = value * 10 + digit;
+    }
+    return negative ? -value : value;
   }
 
   consume(count: number): void {

@@ -8,12 +8,41 @@ const CRLF = '\r\n';
  * fall back to what Redis sends instead (flat array, array, `$-1`/`*-1`, bulk, integer).
  */
 export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
-  const parts: Array<string | Buffer> = [];
-  write(reply, protocol, parts);
-  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+  const out = new Output();
+  write(reply, protocol, out);
+  return out.bytes();
 }
 
-function write(reply: Reply, protocol: 2 | 3, out: Array<string | Buffer>): void {
+/**
+ * The encoded reply: text (UTF-8 on the wire) is gathered into one string, so a
+ * reply made only of text (nearly all of them) becomes one buffer in one step.
+ */
+class Output {
+  private text = '';
+  private readonly chunks: Buffer[] = [];
+
+  push(part: string | Buffer): void {
+    if (typeof part === 'string') {
+      this.text += part;
+    } else {
+      this.settle();
+      this.chunks.push(part);
+    }
+  }
+
+  bytes(): Buffer {
+    this.settle();
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+  }
+
+  private settle(): void {
+    if (this.text === '') return;
+    this.chunks.push(Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+}
+
+function write(reply: Reply, protocol: 2 | 3, out: Output): void {
   switch (reply.type) {
     case 'simple':
       out.push(`+${singleLine(reply.value)}${CRLF}`);
@@ -25,7 +54,8 @@ function write(reply: Reply, protocol: 2 | 3, out: Array<string | Buffer>): void
       out.push(`:${integerText(reply.value)}${CRLF}`);
       return;
     case 'bulk':
-      writeBulk(typeof reply.value === 'string' ? Buffer.from(reply.value, 'utf8') : reply.value, out);
+      if (typeof reply.value === 'string') out.push(`$${Buffer.byteLength(reply.value, 'utf8')}${CRLF}${reply.value}${CRLF}`);
+      else writeBulk(reply.value, out);
       return;
     case 'null-bulk':
       out.push(protocol === 3 ? `_${CRLF}` : `$-1${CRLF}`);
@@ -66,7 +96,11 @@ function write(reply: Reply, protocol: 2 | 3, out: Array<string | Buffer>): void
       }
       // The format is always exactly three characters on the wire.
       const format = Buffer.from(`${reply.format}   `.slice(0, 3), 'latin1');
-      out.push(`=${body.length + 4}${CRLF}`, format, ':', body, CRLF);
+      out.push(`=${body.length + 4}${CRLF}`);
+      out.push(format);
+      out.push(':');
+      out.push(body);
+      out.push(CRLF);
       return;
     }
     case 'raw':
@@ -77,11 +111,13 @@ function write(reply: Reply, protocol: 2 | 3, out: Array<string | Buffer>): void
   }
 }
 
-function writeBulk(bytes: Buffer, out: Array<string | Buffer>): void {
-  out.push(`$${bytes.length}${CRLF}`, bytes, CRLF);
+function writeBulk(bytes: Buffer, out: Output): void {
+  out.push(`$${bytes.length}${CRLF}`);
+  out.push(bytes);
+  out.push(CRLF);
 }
 
-function writeAggregate(marker: string, items: Reply[], protocol: 2 | 3, out: Array<string | Buffer>): void {
+function writeAggregate(marker: string, items: Reply[], protocol: 2 | 3, out: Output): void {
   out.push(`${marker}${items.length}${CRLF}`);
   for (const item of items) write(item, protocol, out);
 }

@@ -1,5 +1,5 @@
 import { splitArgsBytes } from '../config/split-args.js';
-import { ByteQueue, parseStrictInteger } from './byte-queue.js';
+import { ByteQueue } from './byte-queue.js';
 import type { Reply } from './reply.js';
 
 const CR = 0x0d;
@@ -14,7 +14,7 @@ export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
 /** Before authentication Redis refuses longer commands, so that an anonymous peer cannot make it allocate much. */
 export const UNAUTHENTICATED_MAX_ARGS = 10;
 export const UNAUTHENTICATED_MAX_BULK_LENGTH = 16384;
-const INT_MAX = 2147483647n;
+const INT_MAX = 2147483647;
 
 /**
  * A request that breaks the protocol. The message is Redis's text; redis-server sends
@@ -136,21 +136,21 @@ export class RequestParser {
       if (count > UNAUTHENTICATED_MAX_ARGS && this.authRequired()) {
         throw protocolError('unauthenticated multibulk length');
       }
-      if (count <= 0n) return [];
-      state.remaining = Number(count);
+      if (count <= 0) return [];
+      state.remaining = count;
     }
     while (state.remaining > 0) {
       if (state.bulkLength === -1) {
         // Redis finds the line end before it looks at the type byte.
         const length = this.readCountLine('too big bulk count string', DOLLAR);
         if (length === 'incomplete') return 'incomplete';
-        if (length === null || length < 0n || length > BigInt(this.maxBulkLength)) {
+        if (length === null || length < 0 || length > this.maxBulkLength) {
           throw protocolError('invalid bulk length');
         }
         if (length > UNAUTHENTICATED_MAX_BULK_LENGTH && this.authRequired()) {
           throw protocolError('unauthenticated bulk length');
         }
-        state.bulkLength = Number(length);
+        state.bulkLength = length;
       }
       // The two bytes after the payload are skipped, whatever they are, as Redis does.
       if (this.input.length < state.bulkLength + 2) return 'incomplete';
@@ -165,9 +165,10 @@ export class RequestParser {
   /**
    * Reads `<prefix><integer>\r?` at the front of the input: the line ends at the
    * first CR, and the byte after it is skipped unchecked (as in Redis). Returns
-   * null when the integer is malformed.
+   * null when the integer is malformed. Beyond 2^53 the value is approximate, which
+   * changes no comparison with the limits it is checked against (all far smaller).
    */
-  private readCountLine(tooBig: string, expectedPrefix?: number): bigint | null | 'incomplete' {
+  private readCountLine(tooBig: string, expectedPrefix?: number): number | null | 'incomplete' {
     const cr = this.findLineEnd(CR);
     if (cr === -1) {
       if (this.input.length > INLINE_MAX_SIZE) throw protocolError(tooBig);
@@ -178,7 +179,7 @@ export class RequestParser {
       const got = Buffer.from([this.input.byteAt(0)]);
       throw new ProtocolError(Buffer.concat([Buffer.from("Protocol error: expected '$', got '"), got, Buffer.from("'")]));
     }
-    const value = parseStrictInteger(this.input.text(1, cr, 'latin1'));
+    const value = this.input.strictInteger(1, cr);
     this.consume(cr + 2);
     return value;
   }

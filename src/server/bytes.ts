@@ -19,7 +19,11 @@ export function textToBytes(value: string): string {
 
 /** ASCII-only lower-casing, as C's tolower in the default locale. */
 export function lowerAscii(value: string): string {
-  return value.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // On ASCII text toLowerCase is the same thing, and much faster.
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 0x7f) return value.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  }
+  return value.toLowerCase();
 }
 
 /** printf's `%.<max>s` on bytes: the first `max` bytes of a value, as text. */

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { encodeReply } from '../resp/encode.js';
 import type { Reply } from '../resp/reply.js';
 import { ProtocolError, RequestParser } from '../resp/request-parser.js';
@@ -88,6 +89,8 @@ export class Client implements Subscriber {
   private pending: Buffer[] = [];
   private pendingLength = 0;
   private flushScheduled = false;
+  /** Serving a read: its replies are flushed when it is done, without a microtask. */
+  private reading = false;
   private postponed: Buffer[] | null = null;
   /** A reply is waiting (for a config write): later requests wait behind it, in order. */
   private awaitingReply = false;
@@ -190,8 +193,15 @@ export class Client implements Subscriber {
     this.parser.feed(chunk);
     this.queryBytes = this.parser.bufferedBytes;
     this.queryCapacity = Math.max(this.queryCapacity, QUERY_BUFFER_CAPACITY, this.queryBytes);
-    this.processInput(chunk);
+    this.reading = true;
+    try {
+      this.processInput(chunk);
+    } finally {
+      this.reading = false;
+    }
     this.queryBytes = this.parser.bufferedBytes;
+    // The replies of one read go out together, before the event loop moves on (as Redis writes before it polls again).
+    if (this.pendingLength > 0 || this.closeAfterReply) this.flush();
   }
 
   private yielding = false;
@@ -283,8 +293,9 @@ export class Client implements Subscriber {
     this.scheduleFlush();
   }
 
+  /** Output written outside a read (a delayed reply, a published message) goes out once the current step is over. */
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.reading) return;
     this.flushScheduled = true;
     queueMicrotask(() => {
       this.flushScheduled = false;
@@ -296,7 +307,7 @@ export class Client implements Subscriber {
     if (this.socket.destroyed) return;
     if (this.pendingLength > 0) {
       const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLength);
-      this.pending = [];
+      this.pending.length = 0;
       this.pendingLength = 0;
       this.socket.write(bytes);
       this.lastFlushBytes = bytes.length;

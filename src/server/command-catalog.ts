@@ -27,6 +27,8 @@ export type Lookup =
   | { kind: 'unknown-command' }
   | { kind: 'unknown-subcommand'; container: CommandSpec };
 
+const UNKNOWN_COMMAND: Lookup = Object.freeze({ kind: 'unknown-command' });
+
 interface ProtocolFixtures {
   commandReply: Buffer;
   infoEntries: Map<string, Buffer>;
@@ -42,6 +44,7 @@ export class CommandCatalog {
   /** The ACL categories, in ACL CAT order. */
   readonly categories: readonly string[];
   private readonly byName = new Map<string, CommandSpec>();
+  private readonly foundLookups = new Map<CommandSpec, Lookup>();
   private readonly perProtocol: Record<Protocol, ProtocolFixtures>;
   private readonly helps: Record<HelpTopic, Buffer>;
   readonly aclCatReply: Buffer;
@@ -75,10 +78,20 @@ export class CommandCatalog {
   /** Resolves `argv[0]` and, for container commands, `argv[1]`. */
   lookup(name: string, subcommand: string | undefined): Lookup {
     const spec = this.byName.get(name.toLowerCase());
-    if (spec === undefined || spec.parent !== null) return { kind: 'unknown-command' };
-    if (spec.subcommands.size === 0 || subcommand === undefined) return { kind: 'found', spec };
+    if (spec === undefined || spec.parent !== null) return UNKNOWN_COMMAND;
+    if (spec.subcommands.size === 0 || subcommand === undefined) return this.found(spec);
     const sub = spec.subcommands.get(subcommand.toLowerCase());
-    return sub === undefined ? { kind: 'unknown-subcommand', container: spec } : { kind: 'found', spec: sub };
+    return sub === undefined ? { kind: 'unknown-subcommand', container: spec } : this.found(sub);
+  }
+
+  /** One result object per command, made once: a lookup runs for every request. */
+  private found(spec: CommandSpec): Lookup {
+    let lookup = this.foundLookups.get(spec);
+    if (lookup === undefined) {
+      lookup = Object.freeze({ kind: 'found', spec }) as Lookup;
+      this.foundLookups.set(spec, lookup);
+    }
+    return lookup;
   }
 
   /** Every command, each followed by its subcommands (the COMMAND LIST order). */
