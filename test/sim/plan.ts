@@ -181,6 +181,11 @@ export function masterDeathPlan(seed: number): Plan {
   const tuning = rng.chance(0.5) ? 'fast' : 'redis';
   const t = topology(rng, false);
   const at = WARMUP_MS + rng.int(0, 1000);
+  return deathAt(seed, tuning, t, at);
+}
+
+/** A plan in which the master dies at `at`, for good, on a clean network. */
+function deathAt(seed: number, tuning: 'fast' | 'redis', t: Plan['topology'], at: number, load?: Load): Plan {
   return {
     kind: 'master-death',
     seed,
@@ -193,6 +198,7 @@ export function masterDeathPlan(seed: number): Plan {
     healAt: at,
     deadline: at + CONVERGENCE_BOUND_MS,
     ignoreDownInstances: true,
+    ...(load ? { load } : {}),
   };
 }
 
@@ -215,20 +221,7 @@ export function starvedMasterDeathPlan(seed: number, tuning: 'fast' | 'redis' = 
     episodeMs: [20, [150, 300, 500][severity]],
     maxContinuousStallMs: 800,
   };
-  return {
-    kind: 'master-death',
-    seed,
-    tuning,
-    topology: t,
-    faults: [
-      { at: 0, fault: { kind: 'network', quality: CLEAN_NETWORK } },
-      { at, fault: { kind: 'kill-master', downMs: null } },
-    ],
-    healAt: at,
-    deadline: at + CONVERGENCE_BOUND_MS,
-    ignoreDownInstances: true,
-    load,
-  };
+  return deathAt(seed, tuning, t, at, load);
 }
 
 /** No faults at all: nothing may go down, nobody may fail over. */
