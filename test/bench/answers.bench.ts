@@ -8,6 +8,7 @@ import { it } from 'vitest';
 import { measureAnswersThroughFailover, type AnswerRun, type SentinelAnswers } from '../harness/failover-answers.js';
 import type { SentinelImpl } from '../harness/sentinel.js';
 import { writeResultsSection } from './results-file.js';
+import { median } from '../harness/stats.js';
 
 const RUNS = Number(process.env.BENCH_ANSWER_RUNS ?? 3);
 
@@ -46,12 +47,6 @@ function row(run: AnswerRun): Row {
     followers: worst(run.sentinels.filter((s) => s !== leader).map((s) => pick(s.failover))),
     probeLagMax: run.probeLag.max,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function medianFigures(fs: Figures[]): Figures {

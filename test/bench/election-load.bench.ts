@@ -31,6 +31,7 @@ import { writeResultsSection } from './results-file.js';
 import { withCpuLoad } from '../harness/cpu-load.js';
 import { FailoverGroup, type FailoverRecord } from '../harness/failover-loop.js';
 import { REDIS_SENTINEL_BIN, type SentinelImpl } from '../harness/sentinel.js';
+import { percentile } from '../harness/stats.js';
 
 const env = process.env;
 const FAILOVERS = Number(env.ELECTION_BENCH_FAILOVERS ?? 100);
@@ -112,16 +113,12 @@ class Runner {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-}
-
 /** `median / p95 / max` of the completed ones; a failover that never completed makes the max `>deadline`. */
 function spread(values: Array<number | null>): string {
   const done = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
   if (done.length === 0) return 'none completed';
   const max = done.length < values.length ? `>${DEADLINE_MS - DOWN_AFTER_MS}` : String(done[done.length - 1]);
-  const tail = (p: number) => (Math.ceil(p * values.length) > done.length ? `>${DEADLINE_MS - DOWN_AFTER_MS}` : String(percentile(done, p)));
+  const tail = (p: number) => (Math.ceil(p * values.length) > done.length ? `>${DEADLINE_MS - DOWN_AFTER_MS}` : String(percentile(done, p * 100)));
   return `${tail(0.5)} / ${tail(0.95)} / ${max}`;
 }
 
@@ -145,7 +142,7 @@ function cycleNote(r: Runner): string {
   const wall = [...r.wallMs].sort((a, b) => a - b);
   const total = wall.reduce((s, x) => s + x, 0);
   return wall.length
-    ? `${r.v.label}: ${(total / 60_000).toFixed(1)} min in all, median ${(percentile(wall, 0.5) / 1000).toFixed(1)} s per failover (setup, kill, ` +
+    ? `${r.v.label}: ${(total / 60_000).toFixed(1)} min in all, median ${(percentile(wall, 50) / 1000).toFixed(1)} s per failover (setup, kill, ` +
         `${FRESH ? 'teardown' : 'recovery until stable'})`
     : '';
 }

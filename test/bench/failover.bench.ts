@@ -12,6 +12,7 @@ import type { SentinelImpl } from '../harness/sentinel.js';
 import { startTopology, waitForDiscovery } from '../harness/topology.js';
 import { waitFor } from '../harness/wait-for.js';
 import { writeResultsSection } from './results-file.js';
+import { median } from '../harness/stats.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const DOWN_AFTER_MS = Number(process.env.BENCH_DOWN_AFTER ?? 1000);
@@ -135,12 +136,6 @@ async function runTrial(v: Variant, n: number): Promise<Trial> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : Math.round((s[mid - 1] + s[mid]) / 2);
-}
-
 it(
   'failover overhead beyond down-after-milliseconds, redis-sentinel vs ours',
   async () => {
@@ -156,9 +151,9 @@ it(
       const ts = results.get(v.label) ?? [];
       return {
         label: v.label,
-        firstSwitch: median(ts.map((t) => t.firstSwitch)),
-        allKnow: median(ts.map((t) => t.allKnow)),
-        firstWrite: median(ts.map((t) => t.firstWrite)),
+        firstSwitch: Math.round(median(ts.map((t) => t.firstSwitch))),
+        allKnow: Math.round(median(ts.map((t) => t.allKnow))),
+        firstWrite: Math.round(median(ts.map((t) => t.firstWrite))),
       };
     });
     const redis = rows[0];

@@ -6,6 +6,7 @@
  * worker also records how late its own timers fire, so a slow probe shows.
  */
 import { Worker } from 'node:worker_threads';
+import { percentile } from './stats.js';
 
 export interface AnswerSample {
   /** Date.now() when the request was sent. */
@@ -132,13 +133,6 @@ export interface LatencyFigures {
   max: number;
   /** Date.now() of the slowest request. */
   maxAt: number;
-}
-
-/** Nearest-rank percentile of an unsorted list. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 export function latencyFigures(samples: readonly AnswerSample[]): LatencyFigures {

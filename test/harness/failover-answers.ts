@@ -6,7 +6,8 @@
  * (nothing failing), which shows what the probe and the machine add by
  * themselves.
  */
-import { AnswerProbe, latencyFigures, percentile, type AnswerSample, type LatencyFigures } from './answer-probe.js';
+import { AnswerProbe, latencyFigures, type AnswerSample, type LatencyFigures } from './answer-probe.js';
+import { percentile } from './stats.js';
 import { Harness } from './harness.js';
 import type { SentinelImpl } from './sentinel.js';
 import { startTopology, waitForDiscovery } from './topology.js';

@@ -4,6 +4,7 @@ import { electionsWithoutLeader, exactlyOneFailover } from './invariants.js';
 import { DOWN_AFTER_MS, describePlan, masterDeathPlan, starvedMasterDeathPlan, type Plan } from './plan.js';
 import { failureLines, replayCommand, seedBatch } from './run.js';
 import { runPlan, type LoopOrder, type Outcome } from './world.js';
+import { percentile } from '../harness/stats.js';
 
 const FILE = 'test/sim/starvation.test.ts';
 const SCHEDULES = 300;
@@ -77,11 +78,6 @@ function runVariant(
     }
   }
   return f;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function distribution(values: Array<number | null>): string {

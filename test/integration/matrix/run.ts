@@ -10,6 +10,7 @@ import type { SentinelImpl } from '../../harness/sentinel.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { startHaproxy } from './haproxy.js';
 import { startWriters, type Ack, type ToolVersions, type Writer, type WriterInfo } from './writers.js';
+import { median } from '../../harness/stats.js';
 
 /**
  * The client matrix: one group (1 master, 2 replicas, 3 sentinels of one
@@ -412,13 +413,6 @@ export interface CellStats {
   maxGap: number;
   /** Infinite when a fault stalled the client. */
   meanGap: number;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Per client and fault kind (and `all`): stalls and gaps. */
