@@ -149,7 +149,9 @@ export function electionOutcome(core: SentinelCore, m: MasterInstance): 'open' |
   const epoch = m.failoverEpoch;
   const me = core.myid.toLowerCase();
   if (m.leaderEpoch > epoch && m.leader !== null && m.leader.toLowerCase() !== me) return 'lost';
-  const needed = Math.max(m.quorum, Math.floor((m.sentinels.size + 1) / 2) + 1);
+  // A majority, not our own max(quorum, majority): a peer configured with a lower quorum is
+  // elected with a bare majority, and calling that election leaderless would fail over twice.
+  const needed = Math.floor((m.sentinels.size + 1) / 2) + 1;
   const votes = new Map<string, number>();
   let unknown = 0;
   const count = (runid: string | null, votedIn: number) => {

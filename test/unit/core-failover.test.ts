@@ -1699,6 +1699,18 @@ describe('elections of the fast profile', () => {
     expect((overtaken.timeOf('-failover-abort-not-elected') as number) - (overtaken.timeOf('+try-failover') as number)).toBeGreaterThan(10_000);
   });
 
+  it('does not call an election leaderless when a peer has a majority, though not our quorum', () => {
+    // Quorum is per sentinel: a peer configured with quorum 2 is elected by these two votes.
+    const sim = new Sim({ peers: [{}, {}], quorum: 3, tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    for (const p of [P1, P2]) sim.peer(p).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : arr(int(1), str(P1), int(Number(args[4]))));
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 5000, FAST_STEP);
+    sim.run(15_000, FAST_STEP);
+    expect(sim.types().filter((t) => t === '+try-failover')).toHaveLength(1);
+    expect(sim.types()).not.toContain('+elected-leader');
+  });
+
   it('keeps Redis\'s election timeout and retry delay when a vote stays unknown', () => {
     const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 5000) });
     sim.peer(P1).answer = selfishUntil(P1, 1);
