@@ -8,7 +8,7 @@ import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
 import { EventPublisher } from './events/event-publisher.js';
@@ -77,7 +77,7 @@ export class Daemon {
 
     const hooks: SentinelHooks = {
       // A client's command may wait for DNS, as in Redis; input from the network never does.
-      sentinelCommand: (argv) => this.command(() => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
+      sentinelCommand: (argv) => this.command(argv, () => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
       infoSentinelSection: () => this.infoSentinelSection(),
       currentHz: () => this.core.hz,
       masterNames: () => [...this.core.masters.keys()],
@@ -144,13 +144,14 @@ export class Daemon {
   /**
    * A client's SENTINEL command. When its step asked for a config write (a vote,
    * SET, FLUSHCONFIG, ...) the reply waits for that write, and says whether it
-   * failed where Redis does; every other reply goes at once.
+   * failed where Redis does; a reply showing a vote waits for every write asked
+   * for so far; every other reply goes at once.
    */
-  private command(fn: () => Reply): Reply | Promise<Reply> {
+  private command(argv: readonly string[], fn: () => Reply): Reply | Promise<Reply> {
     const before = this.gate.requests;
     const reply = this.input(fn);
     const upTo = this.gate.requests;
-    if (upTo === before) return reply;
+    if (upTo === before && (!repliesWithVote(argv) || this.gate.isWritten(upTo))) return reply;
     return new Promise((resolve) =>
       this.gate.whenWritten(upTo, (error) => resolve(reply === OK_IF_FLUSHED && error !== null ? FLUSH_FAILED_REPLY : reply)),
     );

@@ -68,6 +68,11 @@ export class PersistGate {
   }
 
   /** Calls back with the outcome of the write that covers request `upTo` (at once if it is already done). */
+  /** True once every request up to `upTo` is written (or its write failed). */
+  isWritten(upTo: number): boolean {
+    return upTo <= this.durable;
+  }
+
   whenWritten(upTo: number, resolve: (error: string | null) => void): void {
     if (upTo <= this.durable) resolve(this.lastError);
     else this.waiters.push({ upTo, resolve });

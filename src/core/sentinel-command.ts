@@ -97,6 +97,15 @@ function describe(core: SentinelCore, ri: Parameters<typeof describeFields>[0]):
  * write failed. Recognised by identity; to anyone else it is a plain `+OK`.
  */
 export const OK_IF_FLUSHED: Reply = Object.freeze({ type: 'simple', value: 'OK' });
+
+/**
+ * True for a command whose reply can show this sentinel's vote (IS-MASTER-DOWN-BY-ADDR with a
+ * run id): it waits for every config write asked for so far, not only its own step's, since
+ * the vote it repeats may have been cast by an earlier step whose write is still under way.
+ */
+export function repliesWithVote(argv: readonly string[]): boolean {
+  return argv.length >= 5 && argv[0].toLowerCase() === 'is-master-down-by-addr' && argv[4] !== '*';
+}
 export const FLUSH_FAILED_REPLY: Reply = err(FLUSH_FAILED);
 
 function flushAndReply(core: SentinelCore): Reply {

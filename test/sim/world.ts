@@ -1,7 +1,7 @@
 import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
 import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js';
 import { PersistGate } from '../../src/core/persist-gate.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
 import { toConfig } from '../../src/core/snapshot.js';
 import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
@@ -213,9 +213,13 @@ class SentinelListener implements Server {
         const reply = this.world.input(s, (core) => sentinelCommand(core, args.slice(1), NO_SCRIPTS));
         const gate = s.gate;
         if (reply === undefined || gate === null) return undefined;
-        if (gate.requests === before) return observed(reply);
-        // The reply waits for the write its step asked for (a vote, an epoch); a crash first means no reply.
         const upTo = gate.requests;
+        if (upTo === before && (!repliesWithVote(args.slice(1)) || gate.isWritten(upTo))) {
+          this.checkVoteOnDisk(args, reply);
+          return observed(reply);
+        }
+        // The reply waits for the write its step asked for (a vote, an epoch), or, showing a vote,
+        // for every write so far, as in the daemon; a crash first means no reply.
         return {
           later: (send) =>
             gate.whenWritten(upTo, (error) => {
