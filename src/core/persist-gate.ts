@@ -100,19 +100,19 @@ export class PersistGate {
   }
 
   private written(upTo: number, error: string | null): void {
-    // One line per flush asked for, as Redis logs one per flush, even when one write covered several.
-    const covered = upTo - this.durable;
-    this.durable = upTo;
     this.lastError = error;
-    for (let i = 0; i < covered; i++) {
+    // A line per flush asked for, each followed by what waited for that flush: Redis's log order,
+    // even when one write covered several. Released before the next write starts, so they keep
+    // their place ahead of what that write holds.
+    while (this.durable < upTo) {
+      this.durable++;
       this.io.perform(
         error === null
           ? { kind: 'log', level: 'notice', message: SAVED_LINE }
           : { kind: 'log', level: 'warning', message: `${NOT_SAVED_PREFIX}${error}` },
       );
+      while (this.held.length > 0 && this.held[0].after <= this.durable) this.io.perform(this.held.shift()!.action);
     }
-    // Released before the next write starts, so they keep their place ahead of what that write holds.
-    while (this.held.length > 0 && this.held[0].after <= this.durable) this.io.perform(this.held.shift()!.action);
     for (let i = 0; i < this.waiters.length; ) {
       if (this.waiters[i].upTo <= upTo) this.waiters.splice(i, 1)[0].resolve(error);
       else i++;
