@@ -242,7 +242,7 @@ export class Client implements Subscriber {
     setImmediate(() => {
       this.yielding = false;
       if (this.isDetached) return;
-      this.socket.resume();
+      if (!this.awaitingReply) this.socket.resume();
       this.processInput();
     });
   }
@@ -260,6 +260,9 @@ export class Client implements Subscriber {
     if (outcome === 'postponed') this.postponed = argv;
     else if (typeof outcome === 'object') {
       this.awaitingReply = true;
+      // Nothing more is read until the reply goes (as Redis, blocked in its write, reads nothing):
+      // a client pipelining commands that wait for the disk meets TCP backpressure, not a growing buffer.
+      this.socket.pause();
       outcome.then(
         () => this.replied(),
         (e: unknown) => this.fail(e),
@@ -271,6 +274,7 @@ export class Client implements Subscriber {
   private replied(): void {
     this.awaitingReply = false;
     if (this.isDetached) return;
+    if (!this.yielding) this.socket.resume();
     if (this.endAfterReply) {
       this.processInput();
       if (!this.awaitingReply) this.finish();

@@ -153,7 +153,8 @@ export class SentinelServer {
   private listenOn(address: string, port: number): Promise<Server> {
     const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket) => {
+      // Half-open: a client that closes its side right after a command still gets the reply, even one that waits for the disk.
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
         try {
           this.core.accept(socket);
         } catch (e) {

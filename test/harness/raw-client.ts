@@ -110,6 +110,11 @@ export class RawConnection {
     return this.ended;
   }
 
+  /** Closes our side only (a half-close): the server can still answer. */
+  end(): void {
+    this.socket.end();
+  }
+
   async command(args: ReadonlyArray<string | Buffer>, timeoutMs = 2000): Promise<RawReply> {
     this.send(args);
     return this.read(timeoutMs);
