@@ -194,17 +194,14 @@ export function convergenceProblem(w: ConvergenceInput): string | null {
     if (!s.core || !m) return `${s.node} is not running or not monitoring ${MASTER_NAME}`;
     const a = s.core.currentMasterAddress(m);
     if (`${a.ip}:${a.port}` !== master.address) return `${s.node} names ${a.ip}:${a.port}, the master is ${master.node} (${master.address})`;
+    // A leader names the promoted replica from the promotion on, but has not switched until its failover ends.
+    if (m.flags.failoverInProgress) return `${s.node} is still failing over`;
     epochs.add(m.configEpoch);
   }
   if (epochs.size !== 1) return `the sentinels' config epochs differ: ${[...epochs].join(',')}`;
   return null;
 }
 
-/**
- * Redis's known weakness: a sentinel that has not yet heard of the switch can
- * judge the promoted replica by what it learnt about the dead master and fail
- * over a second time. One death must give exactly one failover.
- */
 /** Epochs in which an automatic failover was tried and nobody was elected: split or lost votes. */
 export function electionsWithoutLeader(c: Checker): number {
   let n = 0;
@@ -212,6 +209,11 @@ export function electionsWithoutLeader(c: Checker): number {
   return n;
 }
 
+/**
+ * Redis's known weakness: a sentinel that has not yet heard of the switch can
+ * judge the promoted replica by what it learnt about the dead master and fail
+ * over a second time. One death must give exactly one failover.
+ */
 export function exactlyOneFailover(o: { checker: Checker; plan: { topology: { sentinels: number } } }): string[] {
   const problems: string[] = [];
   const { elected } = o.checker.counts;
