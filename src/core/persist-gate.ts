@@ -18,8 +18,8 @@ export const NOT_SAVED_PREFIX = 'WARNING: Sentinel was not able to save the new 
  * Raft's "persist before send" for a core whose config writes are
  * asynchronous. The core's actions go through here in order; a `persist`
  * action starts a write, and every action queued after it (by the same step
- * or by later ones, so per-link order is kept) waits until that write is
- * done. Writes coalesce: at most one is in flight, and the next one takes the
+ * or by later ones, so per-link order is kept) but connects waits until that
+ * write is done. Writes coalesce: at most one is in flight, and the next one takes the
  * config as it stands when it starts (a snapshot per request would keep one copy of
  * every replica per flush alive while a step discovers hundreds of them). A write's outcome is logged as Redis logs a flush,
  * at the place the write completes in the action stream.
@@ -59,7 +59,10 @@ export class PersistGate {
         this.requested++;
         this.dirty = true;
         this.startWrite();
-      } else if (this.held.length > 0 || this.durable < this.requested) {
+      } else if (action.kind !== 'connect' && (this.held.length > 0 || this.durable < this.requested)) {
+        // A connection says nothing about the state (and a close or send of an older generation
+        // is ignored by the links), so connects go at once: held back, a step that discovers a
+        // thousand replicas would open all their connections in one burst after the write.
         this.held.push({ action, after: this.requested });
       } else {
         this.io.perform(action);
