@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { flushConfigFile } from './config/atomic-write.js';
+import { strerror } from './config/strerror.js';
 import { rewriteConfig } from './config/rewrite.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
@@ -244,7 +245,7 @@ export class Daemon {
     const defaults = { downAfterMs: this.core.timings.defaultDownAfter, failoverTimeoutMs: this.core.timings.defaultFailoverTimeout };
     flushConfigFile(this.opts.configPath, (old) => rewriteConfig(old, server, sentinel, defaults)).then(
       () => done(null),
-      (e: Error) => done(e.message),
+      (e: unknown) => done(strerror(e)),
     );
   }
 
@@ -276,20 +277,3 @@ const COMMAND_ENVIRONMENT: CommandEnvironment = {
     }
   },
 };
-
-const STRERROR: Record<string, string> = {
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  EISDIR: 'Is a directory',
-  ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system',
-  ENOTDIR: 'Not a directory',
-  EBUSY: 'Device or resource busy',
-};
-
-export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code && STRERROR[code]) return STRERROR[code];
-  return e instanceof Error ? e.message : String(e);
-}

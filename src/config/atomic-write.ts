@@ -79,17 +79,17 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   } catch (err) {
     throw toWriteError(err);
   }
-  let open = true;
+  let fileOpen = true;
   try {
     await temp.file.writeFile(encodeBytes(content));
     await temp.file.sync();
     await temp.file.chmod(0o644 & ~currentUmask());
     await temp.file.close();
-    open = false;
+    fileOpen = false;
     await rename(temp.tempPath, path);
     await fsyncDirectoryOf(path);
   } catch (err) {
-    if (open) await temp.file.close().catch(() => {});
+    if (fileOpen) await temp.file.close().catch(() => {});
     // Gone already (renamed) or never written: the original error is the one to report.
     await unlink(temp.tempPath).catch(() => {});
     throw toWriteError(err);

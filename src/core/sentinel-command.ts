@@ -14,6 +14,7 @@ import {
   type Reply,
 } from '../resp/reply.js';
 import { announced } from './address.js';
+import { lowerAscii } from './ascii.js';
 import { describeFields } from './describe.js';
 import { userFailover } from './failover.js';
 import { globMatch } from './glob.js';
@@ -48,15 +49,6 @@ export function sentinelCommand(core: SentinelCore, argv: string[], env: Command
   const argc = argv.length + 1;
   if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
   return handler(core, argv.slice(1), env);
-}
-
-/** C's strcasecmp folds ASCII only: `\u212A` (Kelvin sign) must not become `k`. */
-function lowerAscii(text: string): string {
-  // On ASCII text toLowerCase is the same thing, and much faster.
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-  }
-  return text.toLowerCase();
 }
 
 /** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */

@@ -77,7 +77,11 @@ export interface Tuning {
   infoAfterSlaveof: boolean;
   /** A random wait before starting a failover of an ODOWN master, so peers rarely split the vote. */
   failoverStartJitterMs: number;
-  /** How long a `+switch-master` (and what follows it) waits before it reaches pub/sub subscribers (see EventPublisher). */
+  /**
+   * Beyond Redis: how long a `+switch-master` (and what follows it) waits before it reaches
+   * pub/sub subscribers, while the sentinel already answers the new address (see
+   * EventPublisher). Redis: 0.
+   */
   switchAnnounceHoldMs: number;
   /**
    * Beyond Redis: before starting (or retrying) a failover, wait `rank` times this many ms, and

@@ -17,15 +17,6 @@ export function textToBytes(value: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
-/** ASCII-only lower-casing, as C's tolower in the default locale. */
-export function lowerAscii(value: string): string {
-  // On ASCII text toLowerCase is the same thing, and much faster.
-  for (let i = 0; i < value.length; i++) {
-    if (value.charCodeAt(i) > 0x7f) return value.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-  }
-  return value.toLowerCase();
-}
-
 /** printf's `%.<max>s` on bytes: the first `max` bytes of a value, as text. */
 export function truncatedText(bytes: Buffer, max: number): string {
   return bytes.subarray(0, Math.max(0, max)).toString('utf8');

@@ -1,7 +1,8 @@
 import type { Reply } from '../resp/reply.js';
 import type { AclLog } from './acl-log.js';
 import type { AclStore } from './acl.js';
-import { byteString, lowerAscii } from './bytes.js';
+import { lowerAscii } from '../core/ascii.js';
+import { byteString } from './bytes.js';
 import type { Client } from './client.js';
 import type { ClientPause } from './client-pause.js';
 import type { CommandCatalog, CommandSpec } from './command-catalog.js';

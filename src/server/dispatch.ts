@@ -1,6 +1,7 @@
 import { err, error, type Reply } from '../resp/reply.js';
 import { channelArguments } from './acl.js';
-import { byteString, lowerAscii } from './bytes.js';
+import { lowerAscii } from '../core/ascii.js';
+import { byteString } from './bytes.js';
 import type { Client, Outcome } from './client.js';
 import type { CommandSpec } from './command-catalog.js';
 import { CommandContext, type CommandHandler, type CommandResult, type ServerContext } from './context.js';
