@@ -41,7 +41,11 @@ describe('elections under CPU load', () => {
           records.push(r);
           const history = records.map((x, i) => `  failover ${i + 1}: ${show(x)}`).join('\n');
           expect(r.allKnowMs !== null && r.allKnowMs <= GRACE_MS, `failover ${n + 1} of ${FAILOVERS} too slow:\n${history}`).toBe(true);
-          expect(r.aborts, `failover ${n + 1}: aborted elections\n${history}`).toBe(0);
+          // One election, in one epoch, that elected its leader (a sentinel that tried the same epoch
+          // and lost may log -failover-abort-not-elected: that is no split), and one switch.
+          expect(r.epochs, `failover ${n + 1}: epochs tried\n${history}`).toHaveLength(1);
+          expect(r.elected, `failover ${n + 1}: leaders elected\n${history}`).toBe(1);
+          expect(r.switches, `failover ${n + 1}: +switch-master from one sentinel\n${history}`).toBeLessThanOrEqual(1);
           if (n < FAILOVERS - 1) expect(r.cycleMs, `failover ${n + 1}: the group became stable again`).not.toBeNull();
         }
       } finally {
