@@ -15,14 +15,30 @@ export const SAVED_LINE = 'Sentinel new configuration saved on disk';
 export const NOT_SAVED_PREFIX = 'WARNING: Sentinel was not able to save the new configuration on disk!!!: ';
 
 /**
+ * Connections, PINGs, INFO and SUBSCRIBE say nothing about the state, so they go at once (and a
+ * close or send of an older connection generation is ignored by the links): held back, a slow
+ * write would make healthy instances look down, and a step that discovers a thousand replicas
+ * would open all their connections in one burst after the write. Votes, epochs (hellos,
+ * is-master-down asks) and failover commands wait.
+ */
+function revealsNothing(action: Action): boolean {
+  if (action.kind === 'connect') return true;
+  if (action.kind !== 'send') return false;
+  const purpose = action.tag.purpose;
+  return purpose === 'ping' || purpose === 'info' || purpose === 'subscribe';
+}
+
+/**
  * Raft's "persist before send" for a core whose config writes are
  * asynchronous. The core's actions go through here in order; a `persist`
  * action starts a write, and every action queued after it (by the same step
- * or by later ones, so per-link order is kept) but connects waits until that
- * write is done. Writes coalesce: at most one is in flight, and the next one takes the
- * config as it stands when it starts (a snapshot per request would keep one copy of
- * every replica per flush alive while a step discovers hundreds of them). A write's outcome is logged as Redis logs a flush,
- * at the place the write completes in the action stream.
+ * or by later ones, so per-link order is kept) waits until that write is
+ * done, but for what reveals nothing of the state (see revealsNothing).
+ * Writes coalesce: at most one is in flight, and the next one takes the
+ * config as it stands when it starts (a snapshot per request would keep one
+ * copy of every replica per flush alive while a step discovers hundreds of
+ * them). A write's outcome is logged as Redis logs a flush, at the place the
+ * write completes in the action stream.
  *
  * Replies to clients are not actions: the shell asks `whenWritten` for the
  * write a command's step requested and answers then; other replies go at once.
@@ -59,10 +75,7 @@ export class PersistGate {
         this.requested++;
         this.dirty = true;
         this.startWrite();
-      } else if (action.kind !== 'connect' && (this.held.length > 0 || this.durable < this.requested)) {
-        // A connection says nothing about the state (and a close or send of an older generation
-        // is ignored by the links), so connects go at once: held back, a step that discovers a
-        // thousand replicas would open all their connections in one burst after the write.
+      } else if (!revealsNothing(action) && (this.held.length > 0 || this.durable < this.requested)) {
         this.held.push({ action, after: this.requested });
       } else {
         this.io.perform(action);

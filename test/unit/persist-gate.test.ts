@@ -43,6 +43,18 @@ describe('PersistGate', () => {
     expect(gate.busy).toBe(false);
   });
 
+  it('lets connects, PINGs and INFO through while a write is under way: they reveal nothing, and held back would make instances look down', () => {
+    const { gate, performed, writes, state } = gateWithSlowDisk();
+    const ping: Action = { kind: 'send', link: 2, conn: 'cc', generation: 1, args: ['PING'], tag: { instance: 2, purpose: 'ping' } };
+    const connect: Action = { kind: 'connect', link: 3, conn: 'cc', generation: 1, host: '127.0.0.1', port: 6380 };
+    const hello: Action = { kind: 'send', link: 2, conn: 'cc', generation: 1, args: ['PUBLISH', '__sentinel__:hello', 'x'], tag: { instance: 2, purpose: 'publish' } };
+    state.epoch = 1;
+    gate.push([persist, hello, ping, connect]);
+    expect(performed).toEqual(['send PING', 'connect']);
+    writes[0].done(null);
+    expect(performed).toEqual(['send PING', 'connect', `log: ${SAVED_LINE}`, 'send PUBLISH __sentinel__:hello x']);
+  });
+
   it('keeps at most one write in flight; the next takes the config as it stands when it starts, logs a line per flush asked for, each before what waited for it, as Redis orders them', () => {
     const { gate, performed, writes, state } = gateWithSlowDisk();
     state.epoch = 1;
