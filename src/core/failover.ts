@@ -37,7 +37,9 @@ export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): bo
   }
   const now = core.now();
   if (!startWaitOver(core, m, now)) return false;
-  if (now - m.failoverStartTime < m.failoverTimeoutMs * 2 && !quickRetryAllowed(core, m)) {
+  const withinRetryDelay = now - m.failoverStartTime < m.failoverTimeoutMs * 2;
+  const quickRetry = withinRetryDelay && quickRetryAllowed(core, m);
+  if (withinRetryDelay && !quickRetry) {
     if (m.failoverDelayLogged !== m.failoverStartTime) {
       const notBefore = ctime(m.failoverStartTime + m.failoverTimeoutMs * 2);
       core.log('warning', `Next failover delay: I will not start a failover before ${notBefore}`);
@@ -45,7 +47,7 @@ export function startFailoverIfNeeded(core: SentinelCore, m: MasterInstance): bo
     }
     return false;
   }
-  if (quickRetryAllowed(core, m) && now - m.failoverStartTime < m.failoverTimeoutMs * 2) m.quickRetries++;
+  if (quickRetry) m.quickRetries++;
   m.startWait = null;
   m.electionRetryEpoch = 0;
   startFailover(core, m);
@@ -143,7 +145,7 @@ export function getLeader(core: SentinelCore, m: MasterInstance, epoch: number):
 /**
  * Beyond Redis, what is known of our election in `failoverEpoch`: `lost` when a peer has the
  * votes it needs, or we have voted for a peer in a newer epoch; `leaderless` when every voter's
- * vote in the epoch is known (ours included) and nobody has max(quorum, majority); else `open`.
+ * vote in the epoch is known (ours included) and nobody has a majority; else `open`.
  */
 export function electionOutcome(core: SentinelCore, m: MasterInstance): 'open' | 'lost' | 'leaderless' {
   const epoch = m.failoverEpoch;

@@ -98,7 +98,7 @@ export interface Tuning {
   failoverRankDelayTicks: number;
   /**
    * Beyond Redis: an election that can no longer elect anybody (every voter's vote in the
-   * epoch is known and nobody has max(quorum, majority)) ends at once with
+   * epoch is known and nobody has a majority) ends at once with
    * -failover-abort-not-elected, and is retried in a new epoch after the start wait above,
    * instead of 2 × failover-timeout later; unless this sentinel has since voted for a peer or
    * learnt of a newer epoch. An election lost to a peer, or overtaken by a peer's newer one
