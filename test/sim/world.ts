@@ -39,6 +39,8 @@ export interface WorldOptions {
   /** Overrides it for some sentinels (by index): a mixed group, e.g. with Redis's tuning standing in for redis-sentinel. */
   tuningOf?: (index: number) => Tuning | undefined;
   loopOrder?: LoopOrder;
+  /** Called after every input a core took: which sentinel, the simulated time, what the core asked for, the input's result. */
+  onStep?: (sentinel: number, now: number, actions: readonly Action[], result: unknown) => void;
 }
 
 /** One sentinel machine: its clock, its config on disk, and the core running on it (null while down). */
@@ -516,7 +518,9 @@ export class World {
     const core = s.core;
     if (!core) return undefined;
     const result = fn(core);
-    s.gate?.push(core.takeActions());
+    const actions = core.takeActions();
+    this.options.onStep?.(s.index, this.sched.now, actions, result);
+    s.gate?.push(actions);
     return result;
   }
 
