@@ -10,9 +10,11 @@ import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
-import { SentinelCore } from './core/sentinel.js';
+import { Sentinel, type Input, type InputBody, type StepOutput } from './core/sentinel.js';
+import type { StepContext } from './core/step-context.js';
 import type { Timings, Tuning } from './core/timing.js';
 import { EventPublisher } from './events/event-publisher.js';
+import { logLineText } from './events/log-line.js';
 import type { Logger } from './events/log.js';
 import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
@@ -37,7 +39,7 @@ export interface DaemonOptions {
  * log and the config file. The only place that owns real time.
  */
 export class Daemon {
-  readonly core: SentinelCore;
+  readonly sentinel: Sentinel;
   private readonly server: SentinelServer;
   private readonly links: LinkManager;
   private readonly resolver: HostResolver;
@@ -50,39 +52,35 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
     this.resolver = opts.resolver ?? new HostResolver({ blockingLookup: new BlockingLookup().lookup });
-    this.core = new SentinelCore({
-      config: config.sentinel,
-      clock: () => Date.now(),
-      random: Math.random,
-      resolve: this.resolver.resolve,
-      listeningPort: config.server.port,
-      timings: opts.timings,
-      tuning: opts.tuning,
-    });
-    this.core.requirepass = config.server.requirepass;
+    this.sentinel = new Sentinel(
+      { listeningPort: config.server.port, timings: opts.timings, tuning: opts.tuning, requirepass: config.server.requirepass },
+      { random: Math.random, resolve: this.resolver.resolve },
+    );
     this.gate = new PersistGate({
-      snapshot: () => toConfig(this.core),
+      snapshot: () => toConfig(this.sentinel.state),
       write: (c, done) => this.saveConfig(c, done),
       perform: (action) => this.perform(action),
     });
+    this.input({ kind: 'load', config: config.sentinel });
 
     this.links = new LinkManager(
       {
-        connected: (link, conn, gen, ip) => this.input(() => this.core.onConnected(link, conn, gen, ip)),
-        closed: (link, conn, gen, reason, never) => this.input(() => this.core.onConnectionClosed(link, conn, gen, reason, never)),
-        reply: (link, conn, gen, tag, reply) => this.input(() => this.core.onReply(link, conn, gen, tag, reply)),
-        message: (link, gen, _channel, payload) => this.input(() => this.core.onPubsubMessage(link, gen, payload)),
+        connected: (link, conn, generation, localIp) => this.input({ kind: 'connected', link, conn, generation, localIp }),
+        closed: (link, conn, generation, reason, neverConnected) =>
+          this.input({ kind: 'closed', link, conn, generation, reason, neverConnected }),
+        reply: (link, conn, generation, tag, reply) => this.input({ kind: 'reply', link, conn, generation, tag, reply }),
+        message: (link, generation, _channel, payload) => this.input({ kind: 'message', link, generation, payload }),
       },
       { sourceAddress: config.server.bindSourceAddr ?? undefined },
     );
 
     const hooks: SentinelHooks = {
       // A client's command may wait for DNS, as in Redis; input from the network never does.
-      sentinelCommand: (argv) => this.command(argv, () => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
+      sentinelCommand: (argv) => this.command(argv, (cx) => this.resolver.blockOnMiss(() => sentinelCommand(cx, argv, COMMAND_ENVIRONMENT))),
       infoSentinelSection: () => this.infoSentinelSection(),
-      currentHz: () => this.core.hz,
-      masterNames: () => [...this.core.masters.keys()],
-      hello: (payload) => this.input(() => this.core.processHello(payload)),
+      currentHz: () => this.sentinel.state.hz,
+      masterNames: () => [...this.sentinel.state.masters.keys()],
+      hello: (payload) => this.input({ kind: 'hello', payload }),
       configFile: () => opts.configPath,
     };
     this.server = new SentinelServer({
@@ -98,7 +96,7 @@ export class Daemon {
       aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
     });
-    this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.core.tuning.switchAnnounceHoldMs);
+    this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.sentinel.state.tuning.switchAnnounceHoldMs);
   }
 
   async start(): Promise<void> {
@@ -110,12 +108,8 @@ export class Daemon {
     await this.server.listen();
     log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
     this.resolver.start();
-    this.input(() => {
-      this.core.ensureMyId();
-      this.core.log('warning', `Sentinel ID is ${this.core.myid}`);
-      this.core.announceMonitoredMasters();
-    });
-    this.scheduleTick();
+    this.input({ kind: 'start' });
+    this.scheduleTick(0);
   }
 
   /**
@@ -124,22 +118,22 @@ export class Daemon {
    * replies and vote requests already waiting in its sockets. Redis's event loop also handles
    * file events before time events.
    */
-  private scheduleTick(): void {
+  private scheduleTick(delayMs: number): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
       setImmediate(() => {
         if (this.stopping) return;
-        this.input(() => this.core.tick());
-        this.scheduleTick();
+        const { nextTickMs } = this.input({ kind: 'tick' });
+        this.scheduleTick(nextTickMs ?? 0);
       });
-    }, this.core.scheduleNextTick());
+    }, delayMs);
   }
 
   /** Runs one input through the core, then carries out what it asked for, in order (behind any config write). */
-  private input<T>(fn: () => T): T {
-    const result = fn();
-    this.gate.push(this.core.takeActions());
-    return result;
+  private input<T = void>(input: InputBody<T>): StepOutput<T> {
+    const output = this.sentinel.step({ ...input, now: Date.now() });
+    this.gate.push(output.actions);
+    return output;
   }
 
   /**
@@ -148,9 +142,9 @@ export class Daemon {
    * failed where Redis does; a reply showing a vote waits for every write asked
    * for so far; every other reply goes at once.
    */
-  private command(argv: readonly string[], fn: () => Reply): Reply | Promise<Reply> {
+  private command(argv: readonly string[], run: (cx: StepContext) => Reply): Reply | Promise<Reply> {
     const before = this.gate.requests;
-    const reply = this.input(fn);
+    const reply = this.input<Reply>({ kind: 'command', run }).result;
     const upTo = this.gate.requests;
     if (upTo === before && (!repliesWithVote(argv) || this.gate.isWritten(upTo))) return reply;
     return new Promise((resolve) =>
@@ -167,7 +161,7 @@ export class Daemon {
         break;
       }
       case 'log':
-        this.opts.logger.log(action.level, action.message);
+        this.opts.logger.log(action.level, logLineText(action));
         break;
       case 'run-script':
         this.runScript(action.job, action.argv);
@@ -192,37 +186,31 @@ export class Daemon {
     let pid = child.pid ?? 0;
     child.once('spawn', () => {
       pid = child.pid ?? 0;
-      this.input(() => this.core.onScriptStarted(job, pid));
+      this.input({ kind: 'script-started', job, pid });
     });
     child.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EAGAIN' || e.code === 'ENOMEM') {
-        this.input(() => this.core.onScriptSpawnFailed(job));
+        this.input({ kind: 'script-spawn-failed', job });
         return;
       }
       // An exec failure looks, to Redis, like a child that exited with status 2.
       const fakePid = -job;
-      this.input(() => {
-        this.core.onScriptStarted(job, fakePid);
-        this.core.onScriptExited(fakePid, 2, 0);
-      });
+      this.input({ kind: 'script-started', job, pid: fakePid });
+      this.input({ kind: 'script-exited', pid: fakePid, exitCode: 2, signal: 0 });
     });
     child.once('exit', (code, signal) => {
       const signo = signal ? (osConstants.signals[signal] ?? 0) : 0;
-      this.input(() => this.core.onScriptExited(pid, code ?? 0, signo));
+      this.input({ kind: 'script-exited', pid, exitCode: code ?? 0, signal: signo });
     });
   }
 
-  private sentinelCommand(argv: string[]): Reply {
-    return sentinelCommand(this.core, argv, COMMAND_ENVIRONMENT);
-  }
-
   private infoSentinelSection(): string {
-    const c = this.core;
+    const c = this.sentinel.state;
     const lines = [
       '# Sentinel',
       `sentinel_masters:${c.masters.size}`,
       `sentinel_tilt:${c.tilt ? 1 : 0}`,
-      `sentinel_tilt_since_seconds:${c.tilt ? Math.floor((c.now() - c.tiltStartTime) / 1000) : -1}`,
+      `sentinel_tilt_since_seconds:${c.tilt ? Math.floor((Date.now() - c.tiltStartTime) / 1000) : -1}`,
       `sentinel_running_scripts:${c.scripts.running}`,
       `sentinel_scripts_queue_length:${c.scripts.jobs.length}`,
       `sentinel_simulate_failure_flags:${c.simFailureFlags}`,
@@ -230,7 +218,7 @@ export class Daemon {
     let i = 0;
     for (const m of c.masters.values()) {
       const status = m.flags.odown ? 'odown' : m.flags.sdown ? 'sdown' : 'ok';
-      const ip = c.announceHostnames ? m.addr.hostname : m.addr.ip;
+      const ip = c.settings.announceHostnames ? m.addr.hostname : m.addr.ip;
       lines.push(
         `master${i++}:name=${m.name},status=${status},address=${ip}:${m.addr.port},slaves=${m.replicas.size},sentinels=${m.sentinels.size + 1}`,
       );
@@ -242,7 +230,8 @@ export class Daemon {
   private saveConfig(sentinel: SentinelConfig, done: (error: string | null) => void): void {
     // The users as ACL commands left them, not as the file had them.
     const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
-    const defaults = { downAfterMs: this.core.timings.defaultDownAfter, failoverTimeoutMs: this.core.timings.defaultFailoverTimeout };
+    const { timings } = this.sentinel.state;
+    const defaults = { downAfterMs: timings.defaultDownAfter, failoverTimeoutMs: timings.defaultFailoverTimeout };
     flushConfigFile(this.opts.configPath, (old) => rewriteConfig(old, server, sentinel, defaults)).then(
       () => done(null),
       (e: unknown) => done(strerror(e)),

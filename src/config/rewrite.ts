@@ -10,7 +10,7 @@ import { defaultValue, setDirective } from './directive-values.js';
 import { rewriteLines } from './directive-format.js';
 import type { DirectiveSpec } from './directives.js';
 import { canonicalDirectiveName, DIRECTIVES, LOADER_DIRECTIVES, lookupDirective } from './directives.js';
-import type { SentinelConfig } from './model.js';
+import { DEFAULT_PARALLEL_SYNCS, type SentinelConfig } from './model.js';
 import type { ServerOptions } from './server-options.js';
 import { TYPED_DIRECTIVES } from './server-options.js';
 import { quoteRepr, splitArgs } from './split-args.js';
@@ -22,8 +22,6 @@ export interface RewriteDefaults {
   downAfterMs: number;
   failoverTimeoutMs: number;
 }
-
-const DEFAULT_PARALLEL_SYNCS = 1;
 
 /** The lines of the file being rewritten and which old lines each option key may still reuse. */
 class RewriteState {

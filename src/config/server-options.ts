@@ -6,6 +6,7 @@ import type { DirectiveValue } from './directive-values.js';
 import { DEFAULT_BIND, enumName } from './directive-values.js';
 import type { EnumSpec } from './directives.js';
 import { lookupDirective } from './directives.js';
+import { SENTINEL_DEFAULT_PORT } from './model.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 export type Supervised = 'upstart' | 'systemd' | 'auto' | 'no';
@@ -107,7 +108,7 @@ export interface ServerOptions {
 
 export function defaultServerOptions(cwd: string): ServerOptions {
   return {
-    port: 26379,
+    port: SENTINEL_DEFAULT_PORT,
     bind: [...DEFAULT_BIND],
     bindSourceAddr: null,
     unixsocket: null,

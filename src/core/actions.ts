@@ -27,7 +27,11 @@ export type Action =
   | { kind: 'send'; link: number; conn: ConnKind; generation: number; args: string[]; tag: ReplyTag }
   | { kind: 'close'; link: number; conn: ConnKind; generation: number }
   | { kind: 'event'; event: SentinelEvent }
-  | { kind: 'log'; level: SentinelEvent['level']; message: string }
+  /**
+   * A log line. With `localTime`, the line ends with that moment as C's ctime() prints it, in
+   * the host's time zone (which the core does not know): see src/events/log-line.ts.
+   */
+  | { kind: 'log'; level: SentinelEvent['level']; message: string; localTime?: number }
   | ScriptAction
   /** SENTINEL SIMULATE-FAILURE: exit at once with status 99. */
   | { kind: 'crash' }

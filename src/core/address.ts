@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIpLiteral } from './ip.js';
 
 /** An instance address as Sentinel keeps it: the name it was given, the IP it resolved to, the port. */
 export interface Address {
@@ -23,7 +23,7 @@ export function makeAddress(
   acceptUnresolved = false,
 ): Address | AddressError {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return 'Invalid port number.';
-  if (isIP(host)) return { hostname: host, ip: host, port };
+  if (isIpLiteral(host)) return { hostname: host, ip: host, port };
   if (!resolveHostnames) return "Can't resolve instance hostname.";
   const ip = resolve(host);
   // Loading the config keeps an unresolvable hostname, so a DNS outage does not stop a restart.

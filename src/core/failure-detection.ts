@@ -2,7 +2,7 @@ import { announced } from './address.js';
 import type { ObservedReply } from './actions.js';
 import type { Instance, MasterInstance, SentinelInstance } from './instance.js';
 import { closeConnection, send } from './links.js';
-import type { SentinelCore } from './sentinel.js';
+import type { StepContext } from './step-context.js';
 
 /**
  * Who is down: SDOWN from our own pings and INFO (closing links that stopped
@@ -10,108 +10,108 @@ import type { SentinelCore } from './sentinel.js';
  */
 
 /** How long the instance has gone without a valid reply, as SDOWN measures it. */
-function unavailableFor(core: SentinelCore, ri: Instance): number {
+function unavailableFor(cx: StepContext, ri: Instance): number {
   const link = ri.link;
-  if (link.actPingTime) return core.now() - link.actPingTime;
-  if (link.disconnected) return core.now() - link.lastAvailTime;
+  if (link.actPingTime) return cx.now - link.actPingTime;
+  if (link.disconnected) return cx.now - link.lastAvailTime;
   return 0;
 }
 
 /** Whether the SDOWN rules hold right now, whatever the flag says since the last check. */
-export function seesDown(core: SentinelCore, ri: Instance): boolean {
-  return downCondition(core, ri, unavailableFor(core, ri));
+export function seesDown(cx: StepContext, ri: Instance): boolean {
+  return downCondition(cx, ri, unavailableFor(cx, ri));
 }
 
-function downCondition(core: SentinelCore, ri: Instance, elapsed: number): boolean {
-  const now = core.now();
+function downCondition(cx: StepContext, ri: Instance, elapsed: number): boolean {
+  const now = cx.now;
   return (
     elapsed > ri.downAfterMs ||
     (ri.kind === 'master' &&
       ri.roleReported === 'slave' &&
-      now - ri.roleReportedTime > ri.downAfterMs + 2 * core.timings.infoPeriod) ||
+      now - ri.roleReportedTime > ri.downAfterMs + 2 * cx.timings.infoPeriod) ||
     (ri.kind === 'master' && ri.flags.masterReboot && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriodMs)
   );
 }
 
-export function checkSubjectivelyDown(core: SentinelCore, ri: Instance): void {
+export function checkSubjectivelyDown(cx: StepContext, ri: Instance): void {
   const link = ri.link;
-  const now = core.now();
-  const elapsed = unavailableFor(core, ri);
+  const now = cx.now;
+  const elapsed = unavailableFor(cx, ri);
 
   if (
     link.cc &&
-    now - link.ccConnTime > core.timings.minLinkReconnectPeriod &&
+    now - link.ccConnTime > cx.timings.minLinkReconnectPeriod &&
     link.actPingTime !== 0 &&
     now - link.actPingTime > ri.downAfterMs / 2 &&
     now - link.lastPongTime > ri.downAfterMs / 2
   ) {
-    closeConnection(core, link, 'cc');
+    closeConnection(cx, link, 'cc');
   }
   if (
     link.pc &&
-    now - link.pcConnTime > core.timings.minLinkReconnectPeriod &&
-    now - link.pcLastActivity > core.timings.publishPeriod * 3
+    now - link.pcConnTime > cx.timings.minLinkReconnectPeriod &&
+    now - link.pcLastActivity > cx.timings.publishPeriod * 3
   ) {
-    closeConnection(core, link, 'pc');
+    closeConnection(cx, link, 'pc');
   }
 
-  const down = downCondition(core, ri, elapsed);
+  const down = downCondition(cx, ri, elapsed);
 
   if (down && !ri.flags.sdown) {
-    core.emit('warning', '+sdown', ri);
+    cx.emit('warning', '+sdown', ri);
     ri.sDownSinceTime = now;
     ri.flags.sdown = true;
   } else if (!down && ri.flags.sdown) {
-    core.emit('warning', '-sdown', ri);
+    cx.emit('warning', '-sdown', ri);
     ri.flags.sdown = false;
     ri.flags.scriptKillSent = false;
   }
 }
 
-export function checkObjectivelyDown(core: SentinelCore, m: MasterInstance): void {
+export function checkObjectivelyDown(cx: StepContext, m: MasterInstance): void {
   let votes = 0;
   let odown = false;
-  const now = core.now();
+  const now = cx.now;
   if (m.flags.sdown) {
     votes = 1;
     // Beyond Redis: an answer too old to be asked about again does not count, even in the
     // tick that ends TILT, before the asking step has had a chance to expire it.
-    const fresh = (s: SentinelInstance) => now - s.lastMasterDownReplyTime <= 5 * core.timings.askPeriod;
+    const fresh = (s: SentinelInstance) => now - s.lastMasterDownReplyTime <= 5 * cx.timings.askPeriod;
     for (const s of m.sentinels.values()) if (s.flags.masterDown && fresh(s)) votes++;
     odown = votes >= m.quorum;
   }
   if (odown && !m.flags.odown) {
-    core.emit('warning', '+odown', m, `#quorum ${votes}/${m.quorum}`);
+    cx.emit('warning', '+odown', m, `#quorum ${votes}/${m.quorum}`);
     m.flags.odown = true;
     m.oDownSinceTime = now;
   } else if (!odown && m.flags.odown) {
-    core.emit('warning', '-odown', m);
+    cx.emit('warning', '-odown', m);
     m.flags.odown = false;
   }
 }
 
-export function askMasterStateToOtherSentinels(core: SentinelCore, m: MasterInstance, forced: boolean): void {
-  const now = core.now();
+export function askMasterStateToOtherSentinels(cx: StepContext, m: MasterInstance, forced: boolean): void {
+  const now = cx.now;
   for (const s of m.sentinels.values()) {
-    if (now - s.lastMasterDownReplyTime > 5 * core.timings.askPeriod) {
+    if (now - s.lastMasterDownReplyTime > 5 * cx.timings.askPeriod) {
       s.flags.masterDown = false;
       s.leader = null;
     }
     if (!m.flags.sdown || s.link.disconnected) continue;
-    if (!forced && !askIsDue(core, s, now)) continue;
+    if (!forced && !askIsDue(cx, s, now)) continue;
     s.lastMasterDownAskTime = now;
     const addr = m.addr;
     send(
-      core,
+      cx,
       s,
       'cc',
       [
         'SENTINEL',
         'is-master-down-by-addr',
-        announced(addr, core.announceHostnames),
+        announced(addr, cx.settings.announceHostnames),
         String(addr.port),
-        String(core.currentEpoch),
-        m.failoverState !== 'none' ? core.myid : '*',
+        String(cx.settings.currentEpoch),
+        m.failoverState !== 'none' ? cx.settings.myid : '*',
       ],
       'is-master-down',
     );
@@ -123,22 +123,22 @@ export function askMasterStateToOtherSentinels(core: SentinelCore, m: MasterInst
  * often while answers keep coming, and at once on a connection made since its last ask (a
  * peer that stalled long enough for its link to be dropped hears of our failover at once).
  */
-function askIsDue(core: SentinelCore, s: SentinelInstance, now: number): boolean {
-  const fast = core.tuning.askPeriodWhileSdownMs;
-  if (fast === null) return now - s.lastMasterDownReplyTime >= core.timings.askPeriod;
+function askIsDue(cx: StepContext, s: SentinelInstance, now: number): boolean {
+  const fast = cx.tuning.askPeriodWhileSdownMs;
+  if (fast === null) return now - s.lastMasterDownReplyTime >= cx.timings.askPeriod;
   if (s.link.ccConnTime > s.lastMasterDownAskTime) return true;
   const answered = s.lastMasterDownReplyTime >= s.lastMasterDownAskTime;
-  return now - s.lastMasterDownAskTime >= (answered ? fast : core.timings.askPeriod);
+  return now - s.lastMasterDownAskTime >= (answered ? fast : cx.timings.askPeriod);
 }
 
-export function handleMasterDownReply(core: SentinelCore, s: SentinelInstance, reply: ObservedReply): void {
+export function handleMasterDownReply(cx: StepContext, s: SentinelInstance, reply: ObservedReply): void {
   if (reply.type !== 'array' || reply.items.length !== 3) return;
   const [down, leader, epoch] = reply.items;
   if (down.type !== 'integer' || leader.type !== 'string' || epoch.type !== 'integer') return;
-  s.lastMasterDownReplyTime = core.now();
+  s.lastMasterDownReplyTime = cx.now;
   s.flags.masterDown = down.value === 1;
   if (leader.value !== '*') {
-    if (epoch.value !== s.leaderEpoch) core.log('warning', `${s.name} voted for ${leader.value} ${epoch.value}`);
+    if (epoch.value !== s.leaderEpoch) cx.log('warning', `${s.name} voted for ${leader.value} ${epoch.value}`);
     s.leader = leader.value;
     s.leaderEpoch = epoch.value;
   }

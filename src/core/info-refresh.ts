@@ -1,23 +1,23 @@
-import { actOnReplicaInfo } from './failover.js';
+import { actOnReplicaInfo } from './reconfiguration.js';
 import { parseInfo, type ParsedInfo } from './info.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import { createReplica, findReplica } from './roster.js';
-import type { SentinelCore } from './sentinel.js';
+import type { StepContext } from './step-context.js';
 
 /**
  * What an INFO reply from a master or replica teaches: reboots, role changes,
  * replication state, and replicas not seen before.
  */
 
-export function refreshFromInfo(core: SentinelCore, ri: Instance, text: string): void {
+export function refreshFromInfo(cx: StepContext, ri: Instance, text: string): void {
   if (ri.kind === 'sentinel') return;
-  const now = core.now();
+  const now = cx.now;
   const info = parseInfo(text);
   ri.info = text;
 
   if (info.runId !== null) {
     if (ri.runid !== null && ri.runid !== info.runId) {
-      core.emit('notice', '+reboot', ri);
+      cx.emit('notice', '+reboot', ri);
       if (ri.kind === 'master' && ri.masterRebootDownAfterPeriodMs !== 0) {
         ri.flags.masterReboot = true;
         ri.masterRebootSinceTime = now;
@@ -26,7 +26,7 @@ export function refreshFromInfo(core: SentinelCore, ri: Instance, text: string):
     ri.runid = info.runId;
   }
   if (ri.kind === 'master') {
-    for (const r of info.replicas) discoverReplica(core, ri, r.ip, r.port);
+    for (const r of info.replicas) discoverReplica(cx, ri, r.ip, r.port);
   }
   if (ri.kind === 'slave') {
     ri.masterLinkDownTime = info.masterLinkDownTime;
@@ -39,9 +39,9 @@ export function refreshFromInfo(core: SentinelCore, ri: Instance, text: string):
     ri.roleReportedTime = now;
     ri.roleReported = role;
     if (role === 'slave' && ri.kind === 'slave') ri.slaveConfChangeTime = now;
-    core.emit('verbose', ri.kind === role ? '+role-change' : '-role-change', ri, `new reported role is ${role === 'master' ? 'master' : 'slave'}`);
+    cx.emit('verbose', ri.kind === role ? '+role-change' : '-role-change', ri, `new reported role is ${role === 'master' ? 'master' : 'slave'}`);
   }
-  if (!core.tilt && ri.kind === 'slave') actOnReplicaInfo(core, ri);
+  if (!cx.state.tilt && ri.kind === 'slave') actOnReplicaInfo(cx, ri);
 }
 
 function readReplicationFields(ri: ReplicaInstance, info: ParsedInfo, now: number): void {
@@ -59,12 +59,12 @@ function readReplicationFields(ri: ReplicaInstance, info: ParsedInfo, now: numbe
   if (info.replicaAnnounced !== null) ri.replicaAnnounced = info.replicaAnnounced !== 0;
 }
 
-function discoverReplica(core: SentinelCore, master: MasterInstance, ip: string, port: number): void {
-  const addr = core.address(ip, port);
+function discoverReplica(cx: StepContext, master: MasterInstance, ip: string, port: number): void {
+  const addr = cx.address(ip, port);
   if (typeof addr === 'string') return;
-  if (findReplica(core, master, addr)) return;
-  const r = createReplica(core, master, addr);
+  if (findReplica(cx, master, addr)) return;
+  const r = createReplica(cx, master, addr);
   if (!r) return;
-  core.emit('notice', '+slave', r);
-  core.flushConfig();
+  cx.emit('notice', '+slave', r);
+  cx.persist();
 }

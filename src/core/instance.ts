@@ -270,6 +270,12 @@ export function flagsString(ri: Instance): string {
   return tokens.join(',');
 }
 
+/** The address clients should use for a master right now: the promoted replica's once the failover is past promotion. */
+export function currentMasterAddress(m: MasterInstance): Address {
+  if (m.promoted && (m.failoverState === 'reconf_slaves' || m.failoverState === 'update_config')) return m.promoted.addr;
+  return m.addr;
+}
+
 /** The master an instance belongs to: itself for a master. */
 export function masterOf(ri: Instance): MasterInstance {
   return ri.kind === 'master' ? ri : ri.master;

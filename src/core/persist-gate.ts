@@ -1,4 +1,4 @@
-import type { SentinelConfig } from '../config/model.js';
+import type { SentinelConfig } from './persisted.js';
 import type { Action } from './actions.js';
 
 /** What the gate needs from its shell: a disk, and a way to carry out the other actions. */

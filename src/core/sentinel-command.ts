@@ -20,7 +20,11 @@ import { userFailover } from './failover.js';
 import { globMatch } from './glob.js';
 import type { MasterInstance } from './instance.js';
 import { parseStrictInt } from './numbers.js';
-import { FLUSH_QUEUED, type SentinelCore } from './sentinel.js';
+import { isMasterDownByAddr } from './election.js';
+import { currentMasterAddress } from './instance.js';
+import { dropAllSentinelLinks, dropConnections } from './links.js';
+import { createMaster, removeMaster, resetMaster } from './roster.js';
+import type { StepContext } from './step-context.js';
 import { DEBUG_PARAMETERS } from './timing.js';
 
 /** Hooks into the world the command handlers need but the core must not touch. */
@@ -32,14 +36,14 @@ export interface CommandEnvironment {
 const NO_SUCH_MASTER = 'No such master with that name';
 const FLUSH_FAILED = 'Failed to save config file. Check server logs.';
 
-type Handler = (core: SentinelCore, args: string[], env: CommandEnvironment) => Reply;
+type Handler = (cx: StepContext, args: string[], env: CommandEnvironment) => Reply;
 
 /**
  * SENTINEL <subcommand>: `argv` starts at the subcommand. The server has already
  * looked the subcommand up and checked its arity; both are checked again here, with
  * the same replies, so that no handler ever sees a missing argument.
  */
-export function sentinelCommand(core: SentinelCore, argv: string[], env: CommandEnvironment): Reply {
+export function sentinelCommand(cx: StepContext, argv: string[], env: CommandEnvironment): Reply {
   if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
   const sub = lowerAscii(argv[0]);
   const entry = Object.hasOwn(HANDLERS, sub) ? HANDLERS[sub] : undefined;
@@ -48,7 +52,7 @@ export function sentinelCommand(core: SentinelCore, argv: string[], env: Command
   // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
   const argc = argv.length + 1;
   if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
-  return handler(core, argv.slice(1), env);
+  return handler(cx, argv.slice(1), env);
 }
 
 /** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */
@@ -74,13 +78,13 @@ function asInt32(v: bigint): number {
   return Number(BigInt.asIntN(32, v));
 }
 
-function withMaster(core: SentinelCore, name: string, answer: (m: MasterInstance) => Reply): Reply {
-  const m = core.masters.get(name);
+function withMaster(cx: StepContext, name: string, answer: (m: MasterInstance) => Reply): Reply {
+  const m = cx.masters.get(name);
   return m ? answer(m) : err(NO_SUCH_MASTER);
 }
 
-function describe(core: SentinelCore, ri: Parameters<typeof describeFields>[0]): Reply {
-  return bulkMap(describeFields(ri, core.now(), core.announceHostnames));
+function describe(cx: StepContext, ri: Parameters<typeof describeFields>[0]): Reply {
+  return bulkMap(describeFields(ri, cx.now, cx.settings.announceHostnames));
 }
 
 /**
@@ -100,106 +104,105 @@ export function repliesWithVote(argv: readonly string[]): boolean {
 }
 export const FLUSH_FAILED_REPLY: Reply = err(FLUSH_FAILED);
 
-function flushAndReply(core: SentinelCore): Reply {
-  const outcome = core.flushConfig();
-  if (outcome === FLUSH_QUEUED) return OK_IF_FLUSHED;
-  return outcome === null ? ok : FLUSH_FAILED_REPLY;
+function flushAndReply(cx: StepContext): Reply {
+  cx.persist();
+  return OK_IF_FLUSHED;
 }
 
 /** Subcommand -> [arity as in the command table (§11.1), handler]. */
 const HANDLERS: Record<string, [number, Handler]> = {
-  masters: [2, (core) => array([...core.masters.values()].map((m) => describe(core, m)))],
+  masters: [2, (cx) => array([...cx.masters.values()].map((m) => describe(cx, m)))],
 
-  master: [3, (core, [name]) => withMaster(core, name, (m) => describe(core, m))],
+  master: [3, (cx, [name]) => withMaster(cx, name, (m) => describe(cx, m))],
 
-  replicas: [3, (core, [name]) => replicasReply(core, name)],
-  slaves: [3, (core, [name]) => replicasReply(core, name)],
+  replicas: [3, (cx, [name]) => replicasReply(cx, name)],
+  slaves: [3, (cx, [name]) => replicasReply(cx, name)],
 
   sentinels: [
     3,
-    (core, [name]) => withMaster(core, name, (m) => array([...m.sentinels.values()].map((s) => describe(core, s)))),
+    (cx, [name]) => withMaster(cx, name, (m) => array([...m.sentinels.values()].map((s) => describe(cx, s)))),
   ],
 
   'get-master-addr-by-name': [
     3,
-    (core, [name]) => {
-      const m = core.masters.get(name);
+    (cx, [name]) => {
+      const m = cx.masters.get(name);
       if (!m) return nullArray;
-      const addr = core.currentMasterAddress(m);
-      return bulkArray([announced(addr, core.announceHostnames), String(addr.port)]);
+      const addr = currentMasterAddress(m);
+      return bulkArray([announced(addr, cx.settings.announceHostnames), String(addr.port)]);
     },
   ],
 
-  myid: [2, (core) => bulk(core.myid)],
+  myid: [2, (cx) => bulk(cx.settings.myid)],
 
   'is-master-down-by-addr': [
     6,
-    (core, [ip, portText, epochText, runid]) => isMasterDownByAddr(core, ip, portText, epochText, runid),
+    (cx, [ip, portText, epochText, runid]) => isMasterDownByAddrReply(cx, ip, portText, epochText, runid),
   ],
 
   reset: [
     3,
-    (core, [pattern]) => {
+    (cx, [pattern]) => {
       let count = 0;
-      for (const m of [...core.masters.values()]) {
+      for (const m of [...cx.masters.values()]) {
         if (!globMatch(pattern, m.name)) continue;
-        core.resetMaster(m, { keepSentinels: false, announce: true });
+        resetMaster(cx, m, { keepSentinels: false, announce: true });
         count++;
       }
       return integer(count);
     },
   ],
 
-  ckquorum: [3, (core, [name]) => withMaster(core, name, (m) => ckquorum(m))],
+  ckquorum: [3, (cx, [name]) => withMaster(cx, name, (m) => ckquorum(m))],
 
-  flushconfig: [2, (core) => flushAndReply(core)],
+  flushconfig: [2, (cx) => flushAndReply(cx)],
 
-  monitor: [6, (core, [name, host, portText, quorumText]) => monitor(core, name, host, portText, quorumText)],
+  monitor: [6, (cx, [name, host, portText, quorumText]) => monitor(cx, name, host, portText, quorumText)],
 
   remove: [
     3,
-    (core, [name]) =>
-      withMaster(core, name, (m) => {
-        core.emit('warning', '-monitor', m);
-        core.removeMaster(m);
-        return flushAndReply(core);
+    (cx, [name]) =>
+      withMaster(cx, name, (m) => {
+        cx.emit('warning', '-monitor', m);
+        removeMaster(cx, m);
+        return flushAndReply(cx);
       }),
   ],
 
-  set: [-5, (core, [name, ...options], env) => setCommand(core, name, options, env)],
+  set: [-5, (cx, [name, ...options], env) => setCommand(cx, name, options, env)],
 
-  'info-cache': [-3, (core, names) => infoCache(core, names)],
+  'info-cache': [-3, (cx, names) => infoCache(cx, names)],
 
-  'pending-scripts': [2, (core) => pendingScripts(core)],
+  'pending-scripts': [2, (cx) => pendingScripts(cx)],
 
   failover: [
     3,
-    (core, [name]) =>
-      withMaster(core, name, (m) => {
-        const refused = userFailover(core, m);
+    (cx, [name]) =>
+      withMaster(cx, name, (m) => {
+        const refused = userFailover(cx, m);
         return refused === null ? ok : error(refused);
       }),
   ],
 
   config: [
     -3,
-    (core, args) => {
+    (cx, args) => {
       const sub = lowerAscii(args[0]);
-      if (sub === 'set' && args.length === 3) return configSet(core, args[1], args[2]);
-      if (sub === 'get' && args.length === 2) return configGet(core, args[1]);
+      if (sub === 'set' && args.length === 3) return configSet(cx, args[1], args[2]);
+      if (sub === 'get' && args.length === 2) return configGet(cx, args[1]);
       return err('Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.');
     },
   ],
 
-  debug: [-2, (core, args) => debug(core, args)],
+  debug: [-2, (cx, args) => debug(cx, args)],
 
-  'simulate-failure': [-3, (core, flags) => simulateFailure(core, flags)],
+  'simulate-failure': [-3, (cx, flags) => simulateFailure(cx, flags)],
 };
 
-function pendingScripts(core: SentinelCore): Reply {
-  const now = core.now();
+function pendingScripts(cx: StepContext): Reply {
+  const now = cx.now;
   return array(
-    core.scripts.jobs.map((job) =>
+    cx.state.scripts.jobs.map((job) =>
       map([
         [bulk('argv'), bulkArray(job.argv)],
         [bulk('flags'), bulk(job.running ? 'running' : 'scheduled')],
@@ -213,8 +216,8 @@ function pendingScripts(core: SentinelCore): Reply {
   );
 }
 
-function isMasterDownByAddr(
-  core: SentinelCore,
+function isMasterDownByAddrReply(
+  cx: StepContext,
   ip: string,
   portText: string,
   epochText: string,
@@ -223,24 +226,24 @@ function isMasterDownByAddr(
   const port = parseStrictInt(portText);
   const epoch = parseStrictInt(epochText);
   if (port === null || epoch === null) return err('value is not an integer or out of range');
-  const answer = core.isMasterDownByAddr(ip, port, epoch, runid);
+  const answer = isMasterDownByAddr(cx, ip, port, epoch, runid);
   return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(answer.epoch)]);
 }
 
-function monitor(core: SentinelCore, name: string, host: string, portText: string, quorumText: string): Reply {
+function monitor(cx: StepContext, name: string, host: string, portText: string, quorumText: string): Reply {
   const quorum = parseInt64(quorumText);
   if (quorum === null) return err('Invalid quorum');
   const port = parseStrictInt(portText);
   if (port === null) return err('Invalid port');
   // Checked on the 64-bit value; only then does it wrap into the stored 32 bits.
   if (quorum <= 0n) return err('Quorum must be 1 or greater.');
-  if (!core.isAcceptableHost(host)) return err('Invalid IP address or hostname specified');
-  if (core.masters.has(name)) return err('Duplicate master name.');
-  const addr = core.address(host, port);
+  if (!cx.isAcceptableHost(host)) return err('Invalid IP address or hostname specified');
+  if (cx.masters.has(name)) return err('Duplicate master name.');
+  const addr = cx.address(host, port);
   if (typeof addr === 'string') return err(addr);
-  const m = core.createMaster(name, addr, asQuorum(quorum));
-  const reply = flushAndReply(core);
-  core.emit('warning', '+monitor', m, `quorum ${m.quorum}`);
+  const m = createMaster(cx, name, addr, asQuorum(quorum));
+  const reply = flushAndReply(cx);
+  cx.emit('warning', '+monitor', m, `quorum ${m.quorum}`);
   return reply;
 }
 
@@ -248,12 +251,12 @@ function monitor(core: SentinelCore, name: string, host: string, portText: strin
  * Names in the order given, each once; unknown names are skipped. (Redis answers in
  * the hash order of its own dictionary, which no client can rely on.)
  */
-function infoCache(core: SentinelCore, names: string[]): Reply {
-  const now = core.now();
+function infoCache(cx: StepContext, names: string[]): Reply {
+  const now = cx.now;
   const seen = new Set<string>();
   const out: Reply[] = [];
   for (const name of names) {
-    const m = core.masters.get(name);
+    const m = cx.masters.get(name);
     if (!m || seen.has(name)) continue;
     seen.add(name);
     // Redis reports every age as 0 while the master itself has never answered INFO.
@@ -267,9 +270,9 @@ function infoCache(core: SentinelCore, names: string[]): Reply {
 }
 
 /** Applies `<param> <value>` pairs one by one: an error leaves the earlier ones applied. */
-function debug(core: SentinelCore, args: string[]): Reply {
+function debug(cx: StepContext, args: string[]): Reply {
   if (args.length === 0) {
-    return bulkMap(DEBUG_PARAMETERS.map(([name, key]) => [name.toUpperCase(), core.timings[key]]));
+    return bulkMap(DEBUG_PARAMETERS.map(([name, key]) => [name.toUpperCase(), cx.timings[key]]));
   }
   for (let j = 0; j < args.length; j++) {
     const option = args[j];
@@ -279,7 +282,7 @@ function debug(core: SentinelCore, args: string[]): Reply {
     }
     const value = parseStrictInt(args[++j]);
     if (value === null || value <= 0) return err(`Invalid argument '${args[j]}' for SENTINEL DEBUG '${option}'`);
-    core.timings[param[1]] = value;
+    cx.timings[param[1]] = value;
   }
   return ok;
 }
@@ -298,14 +301,14 @@ const SIMULATED_FAILURES: ReadonlyArray<[string, number, string]> = [
 ];
 
 /** The flags start from none; `help` answers at once, keeping the flags set before it. */
-function simulateFailure(core: SentinelCore, flags: string[]): Reply {
-  core.simFailureFlags = 0;
+function simulateFailure(cx: StepContext, flags: string[]): Reply {
+  cx.state.simFailureFlags = 0;
   for (const flag of flags) {
     const f = lowerAscii(flag);
     const known = SIMULATED_FAILURES.find(([name]) => name === f);
     if (known) {
-      core.simFailureFlags |= known[1];
-      core.log('warning', known[2]);
+      cx.state.simFailureFlags |= known[1];
+      cx.log('warning', known[2]);
     } else if (f === 'help') {
       return bulkArray(SIMULATED_FAILURES.map(([name]) => name));
     } else {
@@ -331,9 +334,9 @@ function ckquorum(m: MasterInstance): Reply {
 }
 
 /** Replicas that asked not to be announced (`replica-announced no`) are left out; num-slaves still counts them. */
-function replicasReply(core: SentinelCore, name: string): Reply {
-  return withMaster(core, name, (m) =>
-    array([...m.replicas.values()].filter((r) => r.replicaAnnounced).map((r) => describe(core, r))),
+function replicasReply(cx: StepContext, name: string): Reply {
+  return withMaster(cx, name, (m) =>
+    array([...m.replicas.values()].filter((r) => r.replicaAnnounced).map((r) => describe(cx, r))),
   );
 }
 
@@ -360,29 +363,29 @@ const SET_OPTIONS: ReadonlyMap<string, number> = new Map([
  * error stops the rest; what was already applied stays, and is flushed, but the
  * reply is the error whatever the flush gives.
  */
-function setCommand(core: SentinelCore, name: string, options: string[], env: CommandEnvironment): Reply {
-  const m = core.masters.get(name);
+function setCommand(cx: StepContext, name: string, options: string[], env: CommandEnvironment): Reply {
+  const m = cx.masters.get(name);
   if (!m) return err(NO_SUCH_MASTER);
   let changes = 0;
   for (let j = 0; j < options.length; ) {
     const option = options[j];
     const wanted = SET_OPTIONS.get(lowerAscii(option));
     if (wanted === undefined || options.length - 1 - j < wanted) {
-      return failAfter(core, changes, err(`Unknown option or number of arguments for SENTINEL SET '${option}'`));
+      return failAfter(cx, changes, err(`Unknown option or number of arguments for SENTINEL SET '${option}'`));
     }
     const values = options.slice(j + 1, j + 1 + wanted);
-    const outcome = applySetOption(core, m, option, values, env);
-    if (!outcome.applied) return failAfter(core, changes, outcome.reply);
+    const outcome = applySetOption(cx, m, option, values, env);
+    if (!outcome.applied) return failAfter(cx, changes, outcome.reply);
     changes++;
     const shown = outcome.redact ? ['******'] : values;
-    core.emit('warning', '+set', m, `${option} ${shown.join(' ')}`);
+    cx.emit('warning', '+set', m, `${option} ${shown.join(' ')}`);
     j += 1 + wanted;
   }
-  return flushAndReply(core);
+  return flushAndReply(cx);
 }
 
-function failAfter(core: SentinelCore, changes: number, reply: Reply): Reply {
-  if (changes > 0) core.flushConfig();
+function failAfter(cx: StepContext, changes: number, reply: Reply): Reply {
+  if (changes > 0) cx.persist();
   return reply;
 }
 
@@ -390,7 +393,7 @@ type SetOutcome = { applied: true; redact: boolean } | { applied: false; reply: 
 
 /** One option of SENTINEL SET, `option` as typed, with its values (two for rename-command). */
 function applySetOption(
-  core: SentinelCore,
+  cx: StepContext,
   m: MasterInstance,
   option: string,
   values: string[],
@@ -442,7 +445,7 @@ function applySetOption(
     }
     case 'notification-script':
     case 'client-reconfig-script': {
-      if (core.denyScriptsReconfig) return refuse(SCRIPTS_DENIED);
+      if (cx.settings.denyScriptsReconfig) return refuse(SCRIPTS_DENIED);
       if (value !== '' && !env.isExecutable(value)) {
         return refuse(
           opt === 'notification-script'
@@ -459,8 +462,8 @@ function applySetOption(
       if (opt === 'auth-pass') m.authPass = value === '' ? null : value;
       else m.authUser = value === '' ? null : value;
       // New credentials take effect on fresh connections.
-      core.dropConnections(m);
-      for (const r of m.replicas.values()) core.dropConnections(r);
+      dropConnections(cx, m);
+      for (const r of m.replicas.values()) dropConnections(cx, r);
       return { applied: true, redact: opt === 'auth-pass' };
     }
     case 'rename-command': {
@@ -487,7 +490,7 @@ const CONFIG_PARAMETERS = [
   'sentinel-pass',
 ] as const;
 
-function configSet(core: SentinelCore, param: string, value: string): Reply {
+function configSet(cx: StepContext, param: string, value: string): Reply {
   const p = lowerAscii(param);
   const badValue = () => err(`Invalid value '${value}' to SENTINEL CONFIG SET '${param}'`);
   const yesno = (v: string) => (lowerAscii(v) === 'yes' ? true : lowerAscii(v) === 'no' ? false : null);
@@ -497,46 +500,46 @@ function configSet(core: SentinelCore, param: string, value: string): Reply {
     case 'announce-hostnames': {
       const b = yesno(value);
       if (b === null) return badValue();
-      if (p === 'resolve-hostnames') core.resolveHostnames = b;
-      else core.announceHostnames = b;
+      if (p === 'resolve-hostnames') cx.settings.resolveHostnames = b;
+      else cx.settings.announceHostnames = b;
       break;
     }
     case 'announce-ip':
       // An empty value stays set (and is written to the config as "").
-      core.announceIp = value;
+      cx.settings.announceIp = value;
       break;
     case 'announce-port': {
       const n = parseStrictInt(value);
       if (n === null || n < 0 || n > 65535) return badValue();
-      core.announcePort = n;
+      cx.settings.announcePort = n;
       break;
     }
     case 'sentinel-user':
-      core.sentinelUser = value === '' ? null : value;
+      cx.settings.sentinelUser = value === '' ? null : value;
       dropPeerLinks = true;
       break;
     case 'sentinel-pass':
-      core.sentinelPass = value === '' ? null : value;
+      cx.settings.sentinelPass = value === '' ? null : value;
       dropPeerLinks = true;
       break;
     default:
       return err(`Invalid argument '${param}' to SENTINEL CONFIG SET`);
   }
-  const reply = flushAndReply(core);
+  const reply = flushAndReply(cx);
   // Peers are reconnected with the new credentials only after the reply is decided.
-  if (dropPeerLinks) core.dropAllSentinelLinks();
+  if (dropPeerLinks) dropAllSentinelLinks(cx);
   return reply;
 }
 
 /** The pattern is matched without case against the parameter names, always in this order. */
-function configGet(core: SentinelCore, pattern: string): Reply {
+function configGet(cx: StepContext, pattern: string): Reply {
   const values: Record<(typeof CONFIG_PARAMETERS)[number], string> = {
-    'resolve-hostnames': core.resolveHostnames ? 'yes' : 'no',
-    'announce-hostnames': core.announceHostnames ? 'yes' : 'no',
-    'announce-ip': core.announceIp ?? '',
-    'announce-port': String(core.announcePort),
-    'sentinel-user': core.sentinelUser ?? '',
-    'sentinel-pass': core.sentinelPass ?? '',
+    'resolve-hostnames': cx.settings.resolveHostnames ? 'yes' : 'no',
+    'announce-hostnames': cx.settings.announceHostnames ? 'yes' : 'no',
+    'announce-ip': cx.settings.announceIp ?? '',
+    'announce-port': String(cx.settings.announcePort),
+    'sentinel-user': cx.settings.sentinelUser ?? '',
+    'sentinel-pass': cx.settings.sentinelPass ?? '',
   };
   return map(
     CONFIG_PARAMETERS.filter((name) => globMatch(pattern, name, true)).map((name) => [bulk(name), bulk(values[name])]),

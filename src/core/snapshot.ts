@@ -1,27 +1,18 @@
-import type { MasterConfig, SentinelConfig } from '../config/model.js';
 import { announced, sameAddress } from './address.js';
-import type { SentinelCore } from './sentinel.js';
+import { currentMasterAddress } from './instance.js';
+import { masterSettings, type MasterConfig, type SentinelConfig } from './persisted.js';
+import type { SentinelState } from './state.js';
 
 /** The state to persist, as the config rewrite writes it (§2.4 of the reference). */
-export function toConfig(core: SentinelCore): SentinelConfig {
-  const show = (a: { hostname: string; ip: string }) => announced({ ...a, port: 0 }, core.announceHostnames);
-  const masters: MasterConfig[] = [...core.masters.values()].map((m) => {
-    const current = core.currentMasterAddress(m);
+export function toConfig(state: SentinelState): SentinelConfig {
+  const show = (a: { hostname: string; ip: string }) => announced({ ...a, port: 0 }, state.settings.announceHostnames);
+  const masters: MasterConfig[] = [...state.masters.values()].map((m) => {
+    const current = currentMasterAddress(m);
     return {
       name: m.name,
       host: show(current),
       port: current.port,
-      quorum: m.quorum,
-      downAfterMs: m.downAfterMs,
-      failoverTimeoutMs: m.failoverTimeoutMs,
-      parallelSyncs: m.parallelSyncs,
-      notificationScript: m.notificationScript,
-      clientReconfigScript: m.clientReconfigScript,
-      authPass: m.authPass,
-      authUser: m.authUser,
-      masterRebootDownAfterPeriodMs: m.masterRebootDownAfterPeriodMs,
-      configEpoch: m.configEpoch,
-      leaderEpoch: m.leaderEpoch,
+      ...masterSettings(m),
       // A replica already promoted by a failover in progress is listed as the old master.
       knownReplicas: [...m.replicas.values()].map((r) => {
         const addr = sameAddress(r.addr, current) ? m.addr : r.addr;
@@ -33,16 +24,5 @@ export function toConfig(core: SentinelCore): SentinelConfig {
       renamedCommands: [...m.renamedCommands.values()],
     };
   });
-  return {
-    myid: core.myid,
-    currentEpoch: core.currentEpoch,
-    announceIp: core.announceIp,
-    announcePort: core.announcePort,
-    denyScriptsReconfig: core.denyScriptsReconfig,
-    sentinelUser: core.sentinelUser,
-    sentinelPass: core.sentinelPass,
-    resolveHostnames: core.resolveHostnames,
-    announceHostnames: core.announceHostnames,
-    masters,
-  };
+  return { ...state.settings, masters };
 }

@@ -1,9 +1,10 @@
-import { runFailoverStateMachine, startFailoverIfNeeded, switchToPromoted } from './failover.js';
+import { runFailoverStateMachine, startFailoverIfNeeded } from './failover.js';
 import { askMasterStateToOtherSentinels, checkObjectivelyDown, checkSubjectivelyDown } from './failure-detection.js';
-import { sendHello } from './hello-exchange.js';
+import { sendHello } from './hello-out.js';
 import type { Instance, MasterInstance } from './instance.js';
 import { reconnect, send, sendPing } from './links.js';
-import type { SentinelCore } from './sentinel.js';
+import type { StepContext } from './step-context.js';
+import { switchToPromoted } from './reconfiguration.js';
 import { MAX_PENDING_COMMANDS } from './timing.js';
 
 /** The timer: TILT, the periodic commands, and the checks every instance goes through on each run. */
@@ -12,82 +13,82 @@ const REDIS_TICK_MIN = 52;
 const REDIS_TICK_MAX = 100;
 
 /** The delay until the next tick: Redis runs its timer at a random 10..19 Hz to desynchronise peers. */
-export function scheduleNextTick(core: SentinelCore): number {
-  const { tickMinMs, tickMaxMs } = core.tuning;
+export function scheduleNextTick(cx: StepContext): number {
+  const { tickMinMs, tickMaxMs } = cx.tuning;
   if (tickMinMs === REDIS_TICK_MIN && tickMaxMs === REDIS_TICK_MAX) {
-    core.hz = 10 + core.randomInt(10);
-    return Math.floor(1000 / core.hz);
+    cx.state.hz = 10 + cx.randomInt(10);
+    return Math.floor(1000 / cx.state.hz);
   }
-  const delay = tickMinMs + core.randomInt(tickMaxMs - tickMinMs + 1);
-  core.hz = Math.floor(1000 / delay);
+  const delay = tickMinMs + cx.randomInt(tickMaxMs - tickMinMs + 1);
+  cx.state.hz = Math.floor(1000 / delay);
   return delay;
 }
 
-export function tick(core: SentinelCore): void {
-  checkTilt(core);
+export function tick(cx: StepContext): void {
+  checkTilt(cx);
   let switching: MasterInstance | null = null;
-  for (const m of core.masters.values()) {
-    handleInstance(core, m);
-    for (const r of m.replicas.values()) handleInstance(core, r);
-    for (const s of m.sentinels.values()) handleInstance(core, s);
+  for (const m of cx.masters.values()) {
+    handleInstance(cx, m);
+    for (const r of m.replicas.values()) handleInstance(cx, r);
+    for (const s of m.sentinels.values()) handleInstance(cx, s);
     if (m.failoverState === 'update_config') switching = m;
   }
-  if (switching) switchToPromoted(core, switching);
-  core.enqueue(...core.scripts.startPending(core.now()));
-  const { actions, reports } = core.scripts.killTimedOut(core.now(), core.timings);
-  for (const r of reports) core.emit(r.level, r.type, null, r.message);
-  core.enqueue(...actions);
+  if (switching) switchToPromoted(cx, switching);
+  cx.enqueue(...cx.state.scripts.startPending(cx.now));
+  const { actions, reports } = cx.state.scripts.killTimedOut(cx.now, cx.timings);
+  for (const r of reports) cx.emit(r.level, r.type, null, r.message);
+  cx.enqueue(...actions);
 }
 
-function checkTilt(core: SentinelCore): void {
-  const now = core.now();
-  const delta = now - core.previousTickTime;
-  if (delta < 0 || delta > core.timings.tiltTrigger) {
-    core.tilt = true;
-    core.tiltStartTime = now;
-    core.emit('warning', '+tilt', null, '#tilt mode entered');
+function checkTilt(cx: StepContext): void {
+  const now = cx.now;
+  const delta = now - cx.state.previousTickTime;
+  if (delta < 0 || delta > cx.timings.tiltTrigger) {
+    cx.state.tilt = true;
+    cx.state.tiltStartTime = now;
+    cx.emit('warning', '+tilt', null, '#tilt mode entered');
     // Beyond Redis: say what was measured, so an operator can tell a stalled process from a clock step.
-    core.log('warning', `TILT: the timer ran ${delta} ms after the previous run (trigger ${core.timings.tiltTrigger} ms)`);
+    cx.log('warning', `TILT: the timer ran ${delta} ms after the previous run (trigger ${cx.timings.tiltTrigger} ms)`);
   }
-  core.previousTickTime = now;
+  cx.state.previousTickTime = now;
 }
 
-function handleInstance(core: SentinelCore, ri: Instance): void {
-  reconnect(core, ri);
-  sendPeriodicCommands(core, ri);
-  if (core.tilt) {
-    if (core.now() - core.tiltStartTime < core.timings.tiltPeriod) return;
-    core.tilt = false;
-    core.emit('warning', '-tilt', null, '#tilt mode exited');
+function handleInstance(cx: StepContext, ri: Instance): void {
+  reconnect(cx, ri);
+  sendPeriodicCommands(cx, ri);
+  if (cx.state.tilt) {
+    if (cx.now - cx.state.tiltStartTime < cx.timings.tiltPeriod) return;
+    cx.state.tilt = false;
+    cx.emit('warning', '-tilt', null, '#tilt mode exited');
   }
-  checkSubjectivelyDown(core, ri);
-  if (ri.kind === 'master') handleMasterActing(core, ri);
+  checkSubjectivelyDown(cx, ri);
+  if (ri.kind === 'master') handleMasterActing(cx, ri);
 }
 
-function handleMasterActing(core: SentinelCore, m: MasterInstance): void {
-  checkObjectivelyDown(core, m);
-  if (startFailoverIfNeeded(core, m)) askMasterStateToOtherSentinels(core, m, true);
-  runFailoverStateMachine(core, m);
-  askMasterStateToOtherSentinels(core, m, false);
+function handleMasterActing(cx: StepContext, m: MasterInstance): void {
+  checkObjectivelyDown(cx, m);
+  if (startFailoverIfNeeded(cx, m)) askMasterStateToOtherSentinels(cx, m, true);
+  runFailoverStateMachine(cx, m);
+  askMasterStateToOtherSentinels(cx, m, false);
 }
 
-function sendPeriodicCommands(core: SentinelCore, ri: Instance): void {
+function sendPeriodicCommands(cx: StepContext, ri: Instance): void {
   const link = ri.link;
-  const now = core.now();
+  const now = cx.now;
   if (link.disconnected) return;
   if (link.pendingCommands >= MAX_PENDING_COMMANDS * link.refcount) return;
 
-  let infoPeriod = core.timings.infoPeriod;
+  let infoPeriod = cx.timings.infoPeriod;
   if (ri.kind === 'slave' && (ri.master.flags.odown || ri.master.flags.failoverInProgress || ri.masterLinkDownTime !== 0)) {
-    infoPeriod = core.tuning.fastInfoPeriodMs;
+    infoPeriod = cx.tuning.fastInfoPeriodMs;
   }
-  const pingPeriod = Math.min(ri.downAfterMs, core.timings.pingPeriod);
+  const pingPeriod = Math.min(ri.downAfterMs, cx.timings.pingPeriod);
 
   if (ri.kind !== 'sentinel' && (ri.infoRefresh === 0 || now - ri.infoRefresh > infoPeriod)) {
-    send(core, ri, 'cc', ['INFO'], 'info');
+    send(cx, ri, 'cc', ['INFO'], 'info');
   }
   if (now - link.lastPongTime > pingPeriod && now - link.lastPingTime > pingPeriod / 2) {
-    sendPing(core, ri);
+    sendPing(cx, ri);
   }
-  if (now - ri.lastPubTime > core.timings.publishPeriod) sendHello(core, ri);
+  if (now - ri.lastPubTime > cx.timings.publishPeriod) sendHello(cx, ri);
 }

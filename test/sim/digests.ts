@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { logLineText } from '../../src/events/log-line.js';
 import { chaosPlan, masterDeathPlan, starvedMasterDeathPlan, type Plan } from './plan.js';
 import { runPlan } from './world.js';
 
@@ -26,9 +27,16 @@ export function scheduleDigest(plan: Plan): { digest: string; steps: number } {
   const hash = createHash('sha256');
   let steps = 0;
   runPlan(plan, false, {
-    onStep: (sentinel, now, actions, result) => {
+    onStep: (sentinel, now, input, actions, result) => {
+      // Compatibility with digests recorded before the step contract: the old core loaded its
+      // config outside any step, did not log its ID at start in the simulation, and logged
+      // the failover delay's time in the text.
+      if (input === 'load') return;
+      const shown = actions
+        .filter((a) => !(a.kind === 'log' && a.message.startsWith('Sentinel ID is ')))
+        .map((a) => (a.kind === 'log' ? { kind: 'log', level: a.level, message: logLineText(a) } : a));
       steps++;
-      hash.update(`${sentinel} ${now} ${JSON.stringify(actions)} ${result === undefined ? '-' : JSON.stringify(result)}\n`);
+      hash.update(`${sentinel} ${now} ${JSON.stringify(shown)} ${result === undefined ? '-' : JSON.stringify(result)}\n`);
     },
   });
   return { digest: hash.digest('hex'), steps };

@@ -1,7 +1,7 @@
 import type { ObservedReply, ReplyTag } from '../../src/core/actions.js';
 import type { SentinelEvent } from '../../src/core/events.js';
-import type { MasterInstance } from '../../src/core/instance.js';
-import type { SentinelCore } from '../../src/core/sentinel.js';
+import { currentMasterAddress, type MasterInstance } from '../../src/core/instance.js';
+import type { SentinelState } from '../../src/core/state.js';
 import { ASK_PERIOD_MS } from './plan.js';
 import type { SimRedis } from './redis.js';
 
@@ -13,7 +13,9 @@ const MASTER_DOWN_FRESHNESS_MS = 5 * ASK_PERIOD_MS + 150;
 /** Who a sentinel is, as the checker needs it: stable across restarts. */
 export interface SentinelView {
   readonly node: string;
-  readonly core: SentinelCore | null;
+  readonly core: { readonly state: SentinelState } | null;
+  /** The sentinel's own clock. */
+  now(): number;
   /** The config as last persisted through saveConfig. */
   persistedLeaderEpoch(): number;
 }
@@ -53,15 +55,15 @@ export class Checker {
     this.violations.push(`at ${this.now()}ms: ${text}`);
   }
 
-  onEvent(s: SentinelView, core: SentinelCore, e: SentinelEvent): void {
-    const m = core.masters.get(MASTER_NAME);
+  onEvent(s: SentinelView, st: SentinelState, e: SentinelEvent): void {
+    const m = st.masters.get(MASTER_NAME);
     switch (e.type) {
       case '+vote-for-leader':
-        this.onVote(s, core, e.message);
+        this.onVote(s, st, e.message);
         break;
       case '+try-failover':
         this.counts.tryFailover++;
-        if (m) this.onTryFailover(s, core, m);
+        if (m) this.onTryFailover(s, st, m);
         if (m && !m.flags.forceFailover) {
           this.triedEpochs.add(m.failoverEpoch);
           this.firstTryAt ??= this.now();
@@ -71,7 +73,7 @@ export class Checker {
         this.counts.abortNotElected++;
         break;
       case '+elected-leader':
-        if (m) this.onElected(s, core, m);
+        if (m) this.onElected(s, st, m);
         break;
       case '+promoted-slave':
         this.counts.promotions++;
@@ -86,11 +88,11 @@ export class Checker {
   }
 
   /** (2) One vote per epoch per sentinel, whatever restarts happen; the vote is on disk before it is announced. */
-  private onVote(s: SentinelView, core: SentinelCore, message: string): void {
+  private onVote(s: SentinelView, st: SentinelState, message: string): void {
     const [runid, epochText] = message.split(' ');
     const epoch = Number(epochText);
-    let mine = this.votes.get(core.myid);
-    if (!mine) this.votes.set(core.myid, (mine = new Map()));
+    let mine = this.votes.get(st.settings.myid);
+    if (!mine) this.votes.set(st.settings.myid, (mine = new Map()));
     const earlier = mine.get(epoch);
     if (earlier !== undefined && earlier !== runid) {
       this.violation(`${s.node} voted for ${earlier} and then for ${runid} in epoch ${epoch}`);
@@ -102,28 +104,28 @@ export class Checker {
   }
 
   /** (1) At most one leader per epoch, unless SENTINEL FAILOVER forced one. */
-  private onElected(s: SentinelView, core: SentinelCore, m: MasterInstance): void {
+  private onElected(s: SentinelView, st: SentinelState, m: MasterInstance): void {
     const forced = m.flags.forceFailover;
     this.counts.elected++;
     if (forced) this.counts.electedForced++;
     const epoch = m.failoverEpoch;
     const list = this.elected.get(epoch) ?? [];
     for (const other of list) {
-      if (other.runid !== core.myid && !forced && !other.forced) {
-        this.violation(`${s.node} (${core.myid.slice(0, 8)}) and ${other.runid.slice(0, 8)} were both elected leader in epoch ${epoch}`);
+      if (other.runid !== st.settings.myid && !forced && !other.forced) {
+        this.violation(`${s.node} (${st.settings.myid.slice(0, 8)}) and ${other.runid.slice(0, 8)} were both elected leader in epoch ${epoch}`);
       }
     }
-    list.push({ runid: core.myid, forced });
+    list.push({ runid: st.settings.myid, forced });
     this.elected.set(epoch, list);
     this.electedEpochs.add(epoch);
     this.firstElectedAt ??= this.now();
   }
 
   /** (3) An automatic failover starts only on an SDOWN master that a quorum (fresh answers included) says is down. */
-  private onTryFailover(s: SentinelView, core: SentinelCore, m: MasterInstance): void {
+  private onTryFailover(s: SentinelView, st: SentinelState, m: MasterInstance): void {
     if (m.flags.forceFailover) return;
     const address = `${m.addr.ip}:${m.addr.port}`;
-    const now = core.now();
+    const now = s.now();
     let agreeing = 0;
     for (const a of this.downAnswers.get(s.node)?.values() ?? []) {
       if (a.down && a.address === address && now - a.at <= MASTER_DOWN_FRESHNESS_MS) agreeing++;
@@ -136,7 +138,7 @@ export class Checker {
       });
       this.violation(
         `${s.node} started a failover of ${address} (sdown=${m.flags.sdown}) with ${agreeing} fresh agreeing answers, quorum ${m.quorum}; ` +
-          `it counted: ${peers.join('; ') || 'nobody'}${core.tilt ? ' (in TILT)' : ''}`,
+          `it counted: ${peers.join('; ') || 'nobody'}${st.tilt ? ' (in TILT)' : ''}`,
       );
     }
   }
@@ -147,7 +149,7 @@ export class Checker {
     const down = reply.items[0];
     let answers = this.downAnswers.get(s.node);
     if (!answers) this.downAnswers.set(s.node, (answers = new Map()));
-    answers.set(peerIp, { address: `${args[2]}:${args[3]}`, down: down.type === 'integer' && down.value === 1, at: s.core.now() });
+    answers.set(peerIp, { address: `${args[2]}:${args[3]}`, down: down.type === 'integer' && down.value === 1, at: s.now() });
   }
 
   onRestart(s: SentinelView): void {
@@ -155,9 +157,9 @@ export class Checker {
   }
 
   /** (4) SLAVEOF NO ONE only from the leader of the current failover, to its selected, reachable, eligible replica. */
-  onSlaveOfNoOne(s: SentinelView, core: SentinelCore, tag: ReplyTag, target: SimRedis): void {
+  onSlaveOfNoOne(s: SentinelView, st: SentinelState, tag: ReplyTag, target: SimRedis): void {
     if (target.priority === 0) this.violation(`${s.node} sent SLAVEOF NO ONE to ${target.node}, whose replica-priority is 0`);
-    const ri = core.instance(tag.instance);
+    const ri = st.registry.instance(tag.instance);
     if (!ri || ri.kind !== 'slave') {
       this.violation(`${s.node} sent SLAVEOF NO ONE to ${target.node}, which it does not monitor as a replica`);
       return;
@@ -165,14 +167,14 @@ export class Checker {
     const m = ri.master;
     if (ri.flags.sdown) this.violation(`${s.node} promoted ${target.node} while it considers it SDOWN`);
     if (m.promoted !== ri) this.violation(`${s.node} promoted ${target.node}, which is not its selected replica`);
-    const led = (this.elected.get(m.failoverEpoch) ?? []).some((e) => e.runid === core.myid);
+    const led = (this.elected.get(m.failoverEpoch) ?? []).some((e) => e.runid === st.settings.myid);
     if (!led) this.violation(`${s.node} promoted ${target.node} in epoch ${m.failoverEpoch} without being elected leader`);
   }
 }
 
 export interface ConvergenceInput {
   redis: readonly SimRedis[];
-  sentinels: ReadonlyArray<{ node: string; core: SentinelCore | null }>;
+  sentinels: ReadonlyArray<{ node: string; core: { readonly state: SentinelState } | null }>;
   ignoreDownInstances: boolean;
 }
 
@@ -190,9 +192,9 @@ export function convergenceProblem(w: ConvergenceInput): string | null {
   }
   const epochs = new Set<number>();
   for (const s of w.sentinels) {
-    const m = s.core?.masters.get(MASTER_NAME);
+    const m = s.core?.state.masters.get(MASTER_NAME);
     if (!s.core || !m) return `${s.node} is not running or not monitoring ${MASTER_NAME}`;
-    const a = s.core.currentMasterAddress(m);
+    const a = currentMasterAddress(m);
     if (`${a.ip}:${a.port}` !== master.address) return `${s.node} names ${a.ip}:${a.port}, the master is ${master.node} (${master.address})`;
     // A leader names the promoted replica from the promotion on, but has not switched until its failover ends.
     if (m.flags.failoverInProgress) return `${s.node} is still failing over`;

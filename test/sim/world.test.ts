@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptySentinelConfig, newMasterConfig } from '../../src/config/model.js';
 import type { SentinelEvent } from '../../src/core/events.js';
-import { SentinelCore } from '../../src/core/sentinel.js';
+import { Sentinel } from '../../src/core/sentinel.js';
 import { Checker, MASTER_NAME, type SentinelView } from './invariants.js';
 import { Network } from './network.js';
 import { chaosPlan, quietPlan } from './plan.js';
@@ -34,12 +34,14 @@ describe('the simulated world', () => {
 });
 
 /** A core with nothing going on, to hand to the checker. */
-function sentinel(node: string, myid: string, persistedLeaderEpoch = 99): SentinelView & { core: SentinelCore } {
+function sentinel(node: string, myid: string, persistedLeaderEpoch = 99): SentinelView & { core: Sentinel } {
   const config = emptySentinelConfig();
   config.myid = myid;
   config.masters.push(newMasterConfig(MASTER_NAME, '10.0.1.1', 6379, 2));
-  const core = new SentinelCore({ config, clock: () => 1_700_000_000_000, random: () => 0.5, resolve: () => null, saveConfig: () => null, listeningPort: 26379 });
-  return { node, core, persistedLeaderEpoch: () => persistedLeaderEpoch };
+  const now = 1_700_000_000_000;
+  const core = new Sentinel({ listeningPort: 26379 }, { random: () => 0.5, resolve: () => null });
+  core.step({ now, kind: 'load', config });
+  return { node, core, now: () => now, persistedLeaderEpoch: () => persistedLeaderEpoch };
 }
 
 const event = (type: string, message = ''): SentinelEvent => ({ level: 'warning', type, message, masterName: MASTER_NAME });
@@ -49,16 +51,16 @@ const B = 'b'.repeat(40);
 describe('the invariant checker catches what it is meant to', () => {
   it('two votes of one sentinel in one epoch, even from a restarted process', () => {
     const c = new Checker(() => 0);
-    c.onEvent(sentinel('s0', A), sentinel('s0', A).core, event('+vote-for-leader', `${A} 4`));
+    c.onEvent(sentinel('s0', A), sentinel('s0', A).core.state, event('+vote-for-leader', `${A} 4`));
     const restarted = sentinel('s0', A);
-    c.onEvent(restarted, restarted.core, event('+vote-for-leader', `${B} 4`));
+    c.onEvent(restarted, restarted.core.state, event('+vote-for-leader', `${B} 4`));
     expect(c.violations).toEqual([`at 0ms: s0 voted for ${A} and then for ${B} in epoch 4`]);
   });
 
   it('a vote announced before its epoch is on disk', () => {
     const c = new Checker(() => 0);
     const s = sentinel('s0', A, 3);
-    c.onEvent(s, s.core, event('+vote-for-leader', `${B} 4`));
+    c.onEvent(s, s.core.state, event('+vote-for-leader', `${B} 4`));
     expect(c.violations).toEqual(['at 0ms: s0 announced its vote in epoch 4 but persisted leader-epoch 3']);
   });
 
@@ -66,36 +68,36 @@ describe('the invariant checker catches what it is meant to', () => {
     const c = new Checker(() => 0);
     const s0 = sentinel('s0', A);
     const s1 = sentinel('s1', B);
-    s0.core.masters.get(MASTER_NAME)!.failoverEpoch = 2;
-    s1.core.masters.get(MASTER_NAME)!.failoverEpoch = 2;
-    c.onEvent(s0, s0.core, event('+elected-leader'));
-    c.onEvent(s1, s1.core, event('+elected-leader'));
+    s0.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2;
+    s1.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2;
+    c.onEvent(s0, s0.core.state, event('+elected-leader'));
+    c.onEvent(s1, s1.core.state, event('+elected-leader'));
     expect(c.violations).toHaveLength(1);
     expect(c.violations[0]).toContain('both elected leader in epoch 2');
 
     const forced = new Checker(() => 0);
-    s1.core.masters.get(MASTER_NAME)!.flags.forceFailover = true;
-    forced.onEvent(s0, s0.core, event('+elected-leader'));
-    forced.onEvent(s1, s1.core, event('+elected-leader'));
+    s1.core.state.masters.get(MASTER_NAME)!.flags.forceFailover = true;
+    forced.onEvent(s0, s0.core.state, event('+elected-leader'));
+    forced.onEvent(s1, s1.core.state, event('+elected-leader'));
     expect(forced.violations).toEqual([]);
   });
 
   it('a failover started without SDOWN or without a quorum of fresh answers', () => {
     const c = new Checker(() => 0);
     const s = sentinel('s0', A);
-    c.onEvent(s, s.core, event('+try-failover'));
+    c.onEvent(s, s.core.state, event('+try-failover'));
     expect(c.violations[0]).toContain('started a failover of 10.0.1.1:6379 (sdown=false) with 0 fresh agreeing answers, quorum 2');
 
     const ok = new Checker(() => 0);
-    s.core.masters.get(MASTER_NAME)!.flags.sdown = true;
+    s.core.state.masters.get(MASTER_NAME)!.flags.sdown = true;
     const yes = { type: 'array' as const, items: [{ type: 'integer' as const, value: 1 }, { type: 'string' as const, value: '*' }, { type: 'integer' as const, value: 0 }] };
     ok.onMasterDownAnswer(s, '10.0.0.2', ['SENTINEL', 'is-master-down-by-addr', '10.0.1.1', '6379', '0', '*'], yes);
-    ok.onEvent(s, s.core, event('+try-failover'));
+    ok.onEvent(s, s.core.state, event('+try-failover'));
     expect(ok.violations).toEqual([]);
 
     const elsewhere = new Checker(() => 0);
     elsewhere.onMasterDownAnswer(s, '10.0.0.2', ['SENTINEL', 'is-master-down-by-addr', '10.0.1.9', '6379', '0', '*'], yes);
-    elsewhere.onEvent(s, s.core, event('+try-failover'));
+    elsewhere.onEvent(s, s.core.state, event('+try-failover'));
     expect(elsewhere.violations).toHaveLength(1);
   });
 
@@ -106,7 +108,7 @@ describe('the invariant checker catches what it is meant to', () => {
     const zero = new SimRedis('r1', '10.0.1.2', 6379, 0, { role: 'slave', masterHost: '10.0.1.1', masterPort: 6379 }, env);
     const c = new Checker(() => 0);
     const s = sentinel('s0', A);
-    c.onSlaveOfNoOne(s, s.core, { instance: 999, purpose: 'ignore' }, zero);
+    c.onSlaveOfNoOne(s, s.core.state, { instance: 999, purpose: 'ignore' }, zero);
     expect(c.violations).toEqual([
       'at 0ms: s0 sent SLAVEOF NO ONE to r1, whose replica-priority is 0',
       'at 0ms: s0 sent SLAVEOF NO ONE to r1, which it does not monitor as a replica',

@@ -2,7 +2,7 @@ import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../..
 import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js';
 import { PersistGate } from '../../src/core/persist-gate.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
-import { SentinelCore } from '../../src/core/sentinel.js';
+import { Sentinel, type Input, type InputBody, type StepOutput } from '../../src/core/sentinel.js';
 import { toConfig } from '../../src/core/snapshot.js';
 import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import type { Reply } from '../../src/resp/reply.js';
@@ -40,12 +40,12 @@ export interface WorldOptions {
   tuningOf?: (index: number) => Tuning | undefined;
   loopOrder?: LoopOrder;
   /** Called after every input a core took: which sentinel, the simulated time, what the core asked for, the input's result. */
-  onStep?: (sentinel: number, now: number, actions: readonly Action[], result: unknown) => void;
+  onStep?: (sentinel: number, now: number, input: Input['kind'], actions: readonly Action[], result: unknown) => void;
 }
 
 /** One sentinel machine: its clock, its config on disk, and the core running on it (null while down). */
 export class SentinelNode implements Client, SentinelView {
-  core: SentinelCore | null = null;
+  core: Sentinel | null = null;
   /** The running core's actions, held behind its config writes as the daemon holds them. */
   gate: PersistGate | null = null;
   /** A write under way when the sentinel is killed reaches the disk or not (rename done or not). */
@@ -73,6 +73,10 @@ export class SentinelNode implements Client, SentinelView {
     this.listener = new SentinelListener(this, world);
   }
 
+  now(): number {
+    return this.world.clockOf(this);
+  }
+
   persistedLeaderEpoch(): number {
     return this.persisted.masters.find((m) => m.name === MASTER_NAME)?.leaderEpoch ?? 0;
   }
@@ -83,7 +87,7 @@ export class SentinelNode implements Client, SentinelView {
 
   connected(c: Connection): void {
     this.world.io(this, () => {
-      if (this.isCurrent(c)) this.world.input(this, (core) => core.onConnected(c.link, c.kind, c.generation, this.ip));
+      if (this.isCurrent(c)) this.world.input(this, { kind: 'connected', link: c.link, conn: c.kind, generation: c.generation, localIp: this.ip });
     });
   }
 
@@ -91,7 +95,7 @@ export class SentinelNode implements Client, SentinelView {
     this.world.io(this, () => {
       if (!this.isCurrent(c)) return;
       this.conns.delete(connKey(c.link, c.kind));
-      this.world.input(this, (core) => core.onConnectionClosed(c.link, c.kind, c.generation, reason, neverConnected));
+      this.world.input(this, { kind: 'closed', link: c.link, conn: c.kind, generation: c.generation, reason, neverConnected });
     });
   }
 
@@ -99,13 +103,13 @@ export class SentinelNode implements Client, SentinelView {
     this.world.io(this, () => {
       if (!this.isCurrent(c)) return;
       if (tag.purpose === 'is-master-down') this.world.checker.onMasterDownAnswer(this, c.server.address.split(':')[0], args, reply);
-      this.world.input(this, (core) => core.onReply(c.link, c.kind, c.generation, tag, reply));
+      this.world.input(this, { kind: 'reply', link: c.link, conn: c.kind, generation: c.generation, tag, reply });
     });
   }
 
   message(c: Connection, channel: string, payload: string): void {
     this.world.io(this, () => {
-      if (this.isCurrent(c)) this.world.input(this, (core) => core.onPubsubMessage(c.link, c.generation, payload));
+      if (this.isCurrent(c)) this.world.input(this, { kind: 'message', link: c.link, generation: c.generation, payload });
     });
   }
 }
@@ -212,7 +216,7 @@ class SentinelListener implements Server {
       case 'SENTINEL': {
         const s = this.owner;
         const before = s.gate?.requests ?? 0;
-        const reply = this.world.input(s, (core) => sentinelCommand(core, args.slice(1), NO_SCRIPTS));
+        const reply = this.world.input<Reply>(s, { kind: 'command', run: (cx) => sentinelCommand(cx, args.slice(1), NO_SCRIPTS) })?.result;
         const gate = s.gate;
         if (reply === undefined || gate === null) return undefined;
         const upTo = gate.requests;
@@ -383,18 +387,13 @@ export class World {
     this.checker.onRestart(s);
     const incarnation = s.incarnation;
     const current = () => s.incarnation === incarnation && s.core !== null;
-    s.core = new SentinelCore({
-      config: structuredClone(s.persisted),
-      clock: () => EPOCH_MS + this.sched.now + s.clockOffset,
-      random: () => s.rng.next(),
-      resolve: () => null,
-      listeningPort: SENTINEL_PORT,
-      timings: SIM_TIMINGS,
-      tuning: this.tuning(s),
-    });
+    s.core = new Sentinel(
+      { listeningPort: SENTINEL_PORT, timings: SIM_TIMINGS, tuning: this.tuning(s) },
+      { random: () => s.rng.next(), resolve: () => null },
+    );
     const core = s.core;
     s.gate = new PersistGate({
-      snapshot: () => toConfig(core),
+      snapshot: () => toConfig(core.state),
       // Asynchronous, as in the daemon: nothing the step queued after the persist happens before the write is done.
       write: (config, done) => {
         s.writing = structuredClone(config);
@@ -415,10 +414,8 @@ export class World {
       },
     });
     this.log(s.node, `started (incarnation ${s.incarnation})`);
-    this.input(s, (core) => {
-      core.ensureMyId();
-      core.announceMonitoredMasters();
-    });
+    this.input(s, { kind: 'load', config: structuredClone(s.persisted) });
+    this.input(s, { kind: 'start' });
     this.scheduleTick(s, s.incarnation, s.rng.int(1, 100));
   }
 
@@ -429,8 +426,8 @@ export class World {
   private scheduleTick(s: SentinelNode, incarnation: number, delay: number): void {
     const run = () => {
       if (s.incarnation !== incarnation || !s.core) return;
-      this.input(s, (core) => core.tick());
-      if (s.incarnation === incarnation && s.core) this.scheduleTick(s, incarnation, s.core.scheduleNextTick());
+      const next = this.input(s, { kind: 'tick' });
+      if (s.incarnation === incarnation && s.core) this.scheduleTick(s, incarnation, next?.nextTickMs ?? 0);
     };
     this.sched.after(delay, () => {
       if (this.sched.now < s.stalledUntil) s.timerDue = run;
@@ -514,17 +511,21 @@ export class World {
   }
 
   /** Feeds one input to a sentinel's core and carries out, in order, what it asked for. */
-  input<T>(s: SentinelNode, fn: (core: SentinelCore) => T): T | undefined {
+  input<T = void>(s: SentinelNode, input: InputBody<T>): StepOutput<T> | undefined {
     const core = s.core;
     if (!core) return undefined;
-    const result = fn(core);
-    const actions = core.takeActions();
-    this.options.onStep?.(s.index, this.sched.now, actions, result);
-    s.gate?.push(actions);
-    return result;
+    const output = core.step({ ...input, now: this.clockOf(s) });
+    this.options.onStep?.(s.index, this.sched.now, input.kind, output.actions, output.result);
+    s.gate?.push(output.actions);
+    return output;
   }
 
-  private perform(s: SentinelNode, core: SentinelCore, a: Action): void {
+  /** A sentinel's own clock: the wall clock of its machine. */
+  clockOf(s: SentinelNode): number {
+    return EPOCH_MS + this.sched.now + s.clockOffset;
+  }
+
+  private perform(s: SentinelNode, core: Sentinel, a: Action): void {
     switch (a.kind) {
       case 'connect': {
         const key = connKey(a.link, a.conn);
@@ -536,7 +537,7 @@ export class World {
       case 'send': {
         const c = s.conns.get(connKey(a.link, a.conn));
         if (!c || c.generation !== a.generation) break;
-        if (isSlaveOfNoOne(a.args) && c.server instanceof SimRedis) this.checker.onSlaveOfNoOne(s, core, a.tag, c.server);
+        if (isSlaveOfNoOne(a.args) && c.server instanceof SimRedis) this.checker.onSlaveOfNoOne(s, core.state, a.tag, c.server);
         if (a.args[0] === 'SLAVEOF' && c.server instanceof SimRedis) this.log(s.node, `-> ${c.server.node} ${a.args.join(' ')}`);
         this.net.send(c, a.args, a.tag);
         break;
@@ -551,7 +552,7 @@ export class World {
       }
       case 'event':
         if (a.event.level !== 'debug' && a.event.level !== 'verbose') this.log(s.node, `${a.event.type} ${a.event.message}`);
-        this.checker.onEvent(s, core, a.event);
+        this.checker.onEvent(s, core.state, a.event);
         break;
       default:
         break;
@@ -560,9 +561,9 @@ export class World {
 
   /** A hello PUBLISHed to a sentinel is processed at once; a duplicated one comes again a little later. */
   deliverHello(s: SentinelNode, payload: string): void {
-    this.input(s, (core) => core.processHello(payload));
+    this.input(s, { kind: 'hello', payload });
     if (this.rng.chance(this.net.quality.dupRate)) {
-      this.sched.after(this.rng.int(1, 50), () => this.io(s, () => this.input(s, (core) => core.processHello(payload))));
+      this.sched.after(this.rng.int(1, 50), () => this.io(s, () => this.input(s, { kind: 'hello', payload })));
     }
   }
 
@@ -604,7 +605,7 @@ export class World {
         this.killRedis(this.redis[f.redis], f.downMs);
         break;
       case 'manual-failover': {
-        const reply = this.input(this.sentinels[f.sentinel], (core) => sentinelCommand(core, ['failover', MASTER_NAME], NO_SCRIPTS));
+        const reply = this.input<Reply>(this.sentinels[f.sentinel], { kind: 'command', run: (cx) => sentinelCommand(cx, ['failover', MASTER_NAME], NO_SCRIPTS) })?.result;
         this.log(`s${f.sentinel}`, `SENTINEL FAILOVER -> ${JSON.stringify(reply)}`);
         break;
       }

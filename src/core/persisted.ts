@@ -1,0 +1,123 @@
+import { REDIS_TIMINGS } from './timing.js';
+
+/**
+ * The sentinel state that lives in sentinel.conf, as typed data: the config
+ * loader builds it from the file's `sentinel ...` lines, the core loads it and
+ * snapshots its live state into it for every rewrite.
+ */
+
+export interface KnownReplica {
+  host: string;
+  port: number;
+}
+
+export interface KnownSentinel {
+  host: string;
+  port: number;
+  runid: string;
+}
+
+/** A master's own settings and epochs, as the core keeps them on the master (same names). */
+export interface MasterSettings {
+  quorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+  parallelSyncs: number;
+  notificationScript: string | null;
+  clientReconfigScript: string | null;
+  authPass: string | null;
+  authUser: string | null;
+  masterRebootDownAfterPeriodMs: number;
+  configEpoch: number;
+  leaderEpoch: number;
+}
+
+export const MASTER_SETTING_KEYS: ReadonlyArray<keyof MasterSettings> = [
+  'quorum',
+  'downAfterMs',
+  'failoverTimeoutMs',
+  'parallelSyncs',
+  'notificationScript',
+  'clientReconfigScript',
+  'authPass',
+  'authUser',
+  'masterRebootDownAfterPeriodMs',
+  'configEpoch',
+  'leaderEpoch',
+];
+
+/** Just the settings of `from`, a master config or a live master. */
+export function masterSettings(from: MasterSettings): MasterSettings {
+  return Object.fromEntries(MASTER_SETTING_KEYS.map((k) => [k, from[k]])) as unknown as MasterSettings;
+}
+
+export interface MasterConfig extends MasterSettings {
+  name: string;
+  /** As written: an IP literal, or a hostname with `resolve-hostnames yes`. */
+  host: string;
+  port: number;
+  knownReplicas: KnownReplica[];
+  knownSentinels: KnownSentinel[];
+  /** [command name as configured, name to send instead], in insertion order. */
+  renamedCommands: Array<[string, string]>;
+}
+
+/** The sentinel-wide settings and epoch, as the core keeps them (state.settings). */
+export interface SentinelSettings {
+  /** Empty until the sentinel picks one at start. */
+  myid: string;
+  currentEpoch: number;
+  /** null when unset; an empty string is a set-but-empty value (SENTINEL CONFIG SET announce-ip ""). */
+  announceIp: string | null;
+  announcePort: number;
+  denyScriptsReconfig: boolean;
+  sentinelUser: string | null;
+  sentinelPass: string | null;
+  resolveHostnames: boolean;
+  announceHostnames: boolean;
+}
+
+export interface SentinelConfig extends Omit<SentinelSettings, 'myid'> {
+  myid: string | null;
+  masters: MasterConfig[];
+}
+
+export const DEFAULT_PARALLEL_SYNCS = 1;
+
+export function emptySentinelConfig(): SentinelConfig {
+  return {
+    myid: null,
+    currentEpoch: 0,
+    announceIp: null,
+    announcePort: 0,
+    denyScriptsReconfig: true,
+    sentinelUser: null,
+    sentinelPass: null,
+    resolveHostnames: false,
+    announceHostnames: false,
+    masters: [],
+  };
+}
+
+/** A master as `sentinel monitor` creates it, with Redis's defaults. */
+export function newMasterConfig(name: string, host: string, port: number, quorum: number): MasterConfig {
+  return {
+    name,
+    host,
+    port,
+    quorum,
+    downAfterMs: REDIS_TIMINGS.defaultDownAfter,
+    failoverTimeoutMs: REDIS_TIMINGS.defaultFailoverTimeout,
+    parallelSyncs: DEFAULT_PARALLEL_SYNCS,
+    notificationScript: null,
+    clientReconfigScript: null,
+    authPass: null,
+    authUser: null,
+    masterRebootDownAfterPeriodMs: 0,
+    configEpoch: 0,
+    leaderEpoch: 0,
+    knownReplicas: [],
+    knownSentinels: [],
+    renamedCommands: [],
+  };
+}
