@@ -7,8 +7,10 @@ import { DEFAULT_BIND, enumName } from './directive-values.js';
 import type { EnumSpec } from './directives.js';
 import { lookupDirective } from './directives.js';
 import { SENTINEL_DEFAULT_PORT } from './model.js';
+import type { LogLevel } from '../core/events.js';
 
-export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+export type { LogLevel };
+
 export type Supervised = 'upstart' | 'systemd' | 'auto' | 'no';
 export type ProtectedAction = 'no' | 'yes' | 'local';
 export type TlsAuthClients = 'no' | 'yes' | 'optional';

@@ -1,8 +1,9 @@
 import { appendFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import type { LogLevel } from '../core/events.js';
 
-export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+export type { LogLevel };
 
 export interface Logger {
   log(level: LogLevel, message: string): void;

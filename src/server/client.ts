@@ -6,6 +6,7 @@ import { ProtocolError, RequestParser } from '../resp/request-parser.js';
 import type { AclUser } from './acl.js';
 import type { Subscriber } from './pubsub.js';
 import type { ServerStats } from './stats.js';
+import type { LogLevel } from '../core/events.js';
 
 /** CLIENT TRACKING state; nothing is ever invalidated (a sentinel has no keys). */
 export interface TrackingState {
@@ -34,7 +35,7 @@ export interface ClientHost {
   /** The connection is gone; `peerClosed` when the client hung up. */
   detached(client: Client, peerClosed: boolean): void;
   clientInfo(client: Client): string;
-  log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+  log(level: LogLevel, message: string): void;
 }
 
 export interface ClientInit {

@@ -9,8 +9,9 @@ import type { CommandCatalog, CommandSpec } from './command-catalog.js';
 import type { PubSub } from './pubsub.js';
 import type { SentinelHooks } from './sentinel-hooks.js';
 import type { ServerStats } from './stats.js';
+import type { LogLevel } from '../core/events.js';
 
-export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+export type { LogLevel };
 
 /** What INFO server and clients report about the process. */
 export interface ServerIdentity {
