@@ -9,7 +9,7 @@ import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
+import { masterNames, sentinelInfo } from './core/operations.js';
 import { SentinelCore } from './core/sentinel.js';
 import type { Timings, Tuning } from './core/timing.js';
 import { EventPublisher } from './events/event-publisher.js';
@@ -18,6 +18,7 @@ import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
 import { SentinelServer } from './server/server.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
 
@@ -79,9 +80,9 @@ export class Daemon {
     const hooks: SentinelHooks = {
       // A client's command may wait for DNS, as in Redis; input from the network never does.
       sentinelCommand: (argv) => this.command(argv, () => this.resolver.blockOnMiss(() => this.sentinelCommand(argv))),
-      infoSentinelSection: () => this.infoSentinelSection(),
+      sentinelInfo: () => sentinelInfo(this.core),
       currentHz: () => this.core.hz,
-      masterNames: () => [...this.core.masters.keys()],
+      masterNames: () => masterNames(this.core),
       hello: (payload) => this.input(() => this.core.processHello(payload)),
       configFile: () => opts.configPath,
     };
@@ -214,28 +215,6 @@ export class Daemon {
 
   private sentinelCommand(argv: string[]): Reply {
     return sentinelCommand(this.core, argv, COMMAND_ENVIRONMENT);
-  }
-
-  private infoSentinelSection(): string {
-    const c = this.core;
-    const lines = [
-      '# Sentinel',
-      `sentinel_masters:${c.masters.size}`,
-      `sentinel_tilt:${c.tilt ? 1 : 0}`,
-      `sentinel_tilt_since_seconds:${c.tilt ? Math.floor((c.now() - c.tiltStartTime) / 1000) : -1}`,
-      `sentinel_running_scripts:${c.scripts.running}`,
-      `sentinel_scripts_queue_length:${c.scripts.jobs.length}`,
-      `sentinel_simulate_failure_flags:${c.simFailureFlags}`,
-    ];
-    let i = 0;
-    for (const m of c.masters.values()) {
-      const status = m.flags.odown ? 'odown' : m.flags.sdown ? 'sdown' : 'ok';
-      const ip = c.announceHostnames ? m.addr.hostname : m.addr.ip;
-      lines.push(
-        `master${i++}:name=${m.name},status=${status},address=${ip}:${m.addr.port},slaves=${m.replicas.size},sentinels=${m.sentinels.size + 1}`,
-      );
-    }
-    return lines.map((l) => `${l}\r\n`).join('');
   }
 
   /** Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text. */
