@@ -9,7 +9,7 @@ import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './core/sentinel-command.js';
+import { masterNames, sentinelInfo } from './core/operations.js';
 import { Sentinel, type Input, type InputBody, type StepOutput } from './core/sentinel.js';
 import type { StepContext } from './core/step-context.js';
 import type { Timings, Tuning } from './core/timing.js';
@@ -20,6 +20,7 @@ import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
 import { SentinelServer } from './server/server.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
 
@@ -77,9 +78,9 @@ export class Daemon {
     const hooks: SentinelHooks = {
       // A client's command may wait for DNS, as in Redis; input from the network never does.
       sentinelCommand: (argv) => this.command(argv, (cx) => this.resolver.blockOnMiss(() => sentinelCommand(cx, argv, COMMAND_ENVIRONMENT))),
-      infoSentinelSection: () => this.infoSentinelSection(),
+      sentinelInfo: () => this.query(sentinelInfo),
       currentHz: () => this.sentinel.state.hz,
-      masterNames: () => [...this.sentinel.state.masters.keys()],
+      masterNames: () => this.query(masterNames),
       hello: (payload) => this.input({ kind: 'hello', payload }),
       configFile: () => opts.configPath,
     };
@@ -204,26 +205,9 @@ export class Daemon {
     });
   }
 
-  private infoSentinelSection(): string {
-    const c = this.sentinel.state;
-    const lines = [
-      '# Sentinel',
-      `sentinel_masters:${c.masters.size}`,
-      `sentinel_tilt:${c.tilt ? 1 : 0}`,
-      `sentinel_tilt_since_seconds:${c.tilt ? Math.floor((Date.now() - c.tiltStartTime) / 1000) : -1}`,
-      `sentinel_running_scripts:${c.scripts.running}`,
-      `sentinel_scripts_queue_length:${c.scripts.jobs.length}`,
-      `sentinel_simulate_failure_flags:${c.simFailureFlags}`,
-    ];
-    let i = 0;
-    for (const m of c.masters.values()) {
-      const status = m.flags.odown ? 'odown' : m.flags.sdown ? 'sdown' : 'ok';
-      const ip = c.settings.announceHostnames ? m.addr.hostname : m.addr.ip;
-      lines.push(
-        `master${i++}:name=${m.name},status=${status},address=${ip}:${m.addr.port},slaves=${m.replicas.size},sentinels=${m.sentinels.size + 1}`,
-      );
-    }
-    return lines.map((l) => `${l}\r\n`).join('');
+  /** Answers a question about the state, at the current time. */
+  private query<T>(ask: (cx: StepContext) => T): T {
+    return this.input<T>({ kind: 'command', run: ask }).result;
   }
 
   /** Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text. */

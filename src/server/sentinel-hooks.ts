@@ -1,3 +1,4 @@
+import type { SentinelInfo } from '../core/operations.js';
 import type { Reply } from '../resp/reply.js';
 
 /**
@@ -11,8 +12,8 @@ export interface SentinelHooks {
    * A promise when the reply waits for a config write: that client's later commands wait behind it.
    */
   sentinelCommand(argv: string[], client: ClientView): Reply | Promise<Reply>;
-  /** The body of `# Sentinel` in INFO, each line ending in CRLF, header included. */
-  infoSentinelSection(): string;
+  /** What the `# Sentinel` section of INFO reports. */
+  sentinelInfo(): SentinelInfo;
   /** `hz:` of INFO server: the tick frequency currently in force. */
   currentHz(): number;
   /** Master names for ROLE. */

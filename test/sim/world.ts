@@ -1,11 +1,11 @@
 import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
 import type { Action, ObservedReply, ReplyTag } from '../../src/core/actions.js';
 import { PersistGate } from '../../src/core/persist-gate.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
 import { Sentinel, type Input, type InputBody, type StepOutput } from '../../src/core/sentinel.js';
 import { toConfig } from '../../src/core/snapshot.js';
 import { FAST_TUNING, HELLO_CHANNEL, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import type { Reply } from '../../src/resp/reply.js';
+import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from '../../src/server/commands/sentinel-subcommands.js';
 import { Checker, MASTER_NAME, convergenceProblem, type SentinelView } from './invariants.js';
 import { Network, type Client, type Connection, type LaterReply, type Server } from './network.js';
 import { DOWN_AFTER_MS, FAILOVER_TIMEOUT_MS, SIM_TIMINGS, STABLE_MS, nodeNames, type Fault, type Load, type Plan } from './plan.js';

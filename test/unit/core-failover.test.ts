@@ -5,11 +5,11 @@ import type { Resolver } from '../../src/core/address.js';
 import type { SentinelEvent } from '../../src/core/events.js';
 import { selectReplica } from '../../src/core/failover.js';
 import { flagsString, type Instance, type MasterInstance, type ReplicaInstance, type SentinelInstance } from '../../src/core/instance.js';
-import { sentinelCommand } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
 import { FAST_TUNING, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
+import { sentinelCommand } from '../../src/server/commands/sentinel-subcommands.js';
 
 /*
  * Failover as a user sees it (§6.2–§9 of the reference): events, log lines, the

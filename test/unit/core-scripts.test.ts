@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
 import { ScriptQueue, SCRIPT_MAX_QUEUE, SCRIPT_MAX_RUNNING } from '../../src/core/scripts.js';
-import { sentinelCommand } from '../../src/core/sentinel-command.js';
 import { REDIS_TIMINGS } from '../../src/core/timing.js';
 import { encodeReply } from '../../src/resp/encode.js';
+import { sentinelCommand } from '../../src/server/commands/sentinel-subcommands.js';
 import { CoreHarness, PEER_ID } from './core-fixture.js';
 
 /*

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
 import type { Action } from '../../src/core/actions.js';
 import { NOT_SAVED_PREFIX, PersistGate, SAVED_LINE } from '../../src/core/persist-gate.js';
-import { OK_IF_FLUSHED, sentinelCommand } from '../../src/core/sentinel-command.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
+import { OK_IF_FLUSHED, sentinelCommand } from '../../src/server/commands/sentinel-subcommands.js';
 import { MYID, PEER_ID } from './core-fixture.js';
 
 /** A gate over a disk whose writes finish when the test says so. */

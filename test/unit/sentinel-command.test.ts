@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptySentinelConfig, newMasterConfig } from '../../src/config/model.js';
 import type { Action } from '../../src/core/actions.js';
-import { sentinelCommand, type CommandEnvironment } from '../../src/core/sentinel-command.js';
+import { sentinelInfo } from '../../src/core/operations.js';
 import { SentinelCore } from '../../src/core/sentinel.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
+import { sentinelSection } from '../../src/server/commands/info.js';
+import { sentinelCommand, type CommandEnvironment } from '../../src/server/commands/sentinel-subcommands.js';
 import { CoreHarness, MYID, PEER_ID } from './core-fixture.js';
 
 // Error texts, event texts and reply bytes below were captured from redis-sentinel 7.0.15.
@@ -804,5 +806,22 @@ describe('SENTINEL SIMULATE-FAILURE', () => {
     expect(h.core.simFailureFlags).toBe(1);
     expect(sent(h, 'simulate-failure', 'foo')).toBe('-ERR Unknown failure simulation specified\r\n');
     expect(h.core.simFailureFlags).toBe(0);
+  });
+});
+
+describe('INFO sentinel section', () => {
+  it('reports TILT, the script queue, the simulated failures and each master', () => {
+    const h = withPeers([PEER_ID]);
+    h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    h.master.flags.sdown = true;
+    h.master.flags.odown = true;
+    h.core.tilt = true;
+    h.core.tiltStartTime = h.now - 2_999;
+    run(h, 'simulate-failure', 'crash-after-promotion');
+    expect(sentinelSection(sentinelInfo(h.core))).toBe(
+      '# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:1\r\nsentinel_tilt_since_seconds:2\r\n' +
+        'sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:2\r\n' +
+        'master0:name=mymaster,status=odown,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n',
+    );
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
+import type { SentinelInfo } from '../../src/core/operations.js';
 import { ReplyParser, type RespValue } from '../../src/resp/reply-parser.js';
 import { bulk, type Reply } from '../../src/resp/reply.js';
 import type { ClientView, SentinelHooks } from '../../src/server/sentinel-hooks.js';
@@ -18,7 +19,7 @@ import { waitFor } from '../harness/wait-for.js';
 export const SENTINEL_SECTION =
   '# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:0\r\nsentinel_tilt_since_seconds:-1\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:0\r\nmaster0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=0,sentinels=1\r\n';
 
-/** Hooks that answer fixed values and remember what the server asked of them. */
+/** Hooks that answer fixed values (INFO's sentinel section is SENTINEL_SECTION) and remember what the server asked of them. */
 export class StubHooks implements SentinelHooks {
   readonly sentinelCalls: Array<{ argv: string[]; client: ClientView }> = [];
   readonly hellos: string[] = [];
@@ -28,8 +29,14 @@ export class StubHooks implements SentinelHooks {
     this.sentinelCalls.push({ argv, client });
     return this.sentinelReply;
   }
-  infoSentinelSection(): string {
-    return SENTINEL_SECTION;
+  sentinelInfo(): SentinelInfo {
+    return {
+      tiltMs: null,
+      runningScripts: 0,
+      queuedScripts: 0,
+      simulatedFailureFlags: 0,
+      masters: [{ name: 'mymaster', status: 'ok', host: '127.0.0.1', port: 6379, replicas: 0, sentinels: 1 }],
+    };
   }
   currentHz(): number {
     return 13;

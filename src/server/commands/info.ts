@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { MasterSummary, SentinelInfo } from '../../core/operations.js';
 import { array, bulk, bulkArray } from '../../resp/reply.js';
 import type { CommandHandler, ServerContext } from '../context.js';
 
@@ -35,7 +36,7 @@ const SECTION_TEXT: Record<Section, (server: ServerContext) => string> = {
   clients: clientsSection,
   stats: statsSection,
   cpu: cpuSection,
-  sentinel: (server) => server.hooks.infoSentinelSection(),
+  sentinel: (server) => sentinelSection(server.hooks.sentinelInfo()),
 };
 
 /** Build facts of the Debian redis-sentinel 7.0.15 this replaces, for tools that print them. */
@@ -169,4 +170,21 @@ function cpuSection(): string {
     ['used_cpu_sys_main_thread', seconds(usage.system)],
     ['used_cpu_user_main_thread', seconds(usage.user)],
   ]);
+}
+
+/** Sentinel-wide state, then one line per master, numbered from 0 in the order they are kept. */
+export function sentinelSection(info: SentinelInfo): string {
+  return section('Sentinel', [
+    ['sentinel_masters', info.masters.length],
+    ['sentinel_tilt', info.tiltMs === null ? 0 : 1],
+    ['sentinel_tilt_since_seconds', info.tiltMs === null ? -1 : Math.floor(info.tiltMs / 1000)],
+    ['sentinel_running_scripts', info.runningScripts],
+    ['sentinel_scripts_queue_length', info.queuedScripts],
+    ['sentinel_simulate_failure_flags', info.simulatedFailureFlags],
+    ...info.masters.map((m, i): [string, string] => [`master${i}`, masterLine(m)]),
+  ]);
+}
+
+function masterLine(m: MasterSummary): string {
+  return `name=${m.name},status=${m.status},address=${m.host}:${m.port},slaves=${m.replicas},sentinels=${m.sentinels}`;
 }

@@ -1,0 +1,404 @@
+import { lowerAscii } from '../../core/ascii.js';
+import { globMatch } from '../../core/glob.js';
+import { parseStrictInt } from '../../core/numbers.js';
+import * as ops from '../../core/operations.js';
+import type { Fields, MasterSetting, QuorumCheck, Refusal, SentinelSetting } from '../../core/operations.js';
+import type { StepContext } from '../../core/step-context.js';
+import { DEBUG_PARAMETERS } from '../../core/timing.js';
+import {
+  array,
+  bulk,
+  bulkArray,
+  bulkMap,
+  err,
+  error,
+  integer,
+  map,
+  nullArray,
+  nullBulk,
+  ok,
+  simple,
+  type Reply,
+} from '../../resp/reply.js';
+
+/** Hooks into the world the command handlers need but the core must not touch. */
+export interface CommandEnvironment {
+  /** access(path, X_OK) */
+  isExecutable(path: string): boolean;
+}
+
+type Handler = (cx: StepContext, args: string[], env: CommandEnvironment) => Reply;
+
+/**
+ * SENTINEL <subcommand>: `argv` starts at the subcommand. The server has already
+ * looked the subcommand up and checked its arity; both are checked again here, with
+ * the same replies, so that no handler ever sees a missing argument.
+ */
+export function sentinelCommand(cx: StepContext, argv: string[], env: CommandEnvironment): Reply {
+  if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
+  const sub = lowerAscii(argv[0]);
+  const entry = Object.hasOwn(HANDLERS, sub) ? HANDLERS[sub] : undefined;
+  if (!entry) return err(`unknown subcommand '${firstBytes(argv[0], 128)}'. Try SENTINEL HELP.`);
+  const [arity, handler] = entry;
+  // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
+  const argc = argv.length + 1;
+  if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
+  return handler(cx, argv.slice(1), env);
+}
+
+/** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */
+function firstBytes(text: string, n: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= n ? text : bytes.subarray(0, n).toString('utf8');
+}
+
+/** string2ll: the whole text is a canonical signed 64-bit integer, kept exact. */
+function parseInt64(text: string): bigint | null {
+  if (!/^(0|-?[1-9]\d*)$/.test(text)) return null;
+  const v = BigInt(text);
+  return v >= -(2n ** 63n) && v < 2n ** 63n ? v : null;
+}
+
+/** Redis keeps a quorum in an `unsigned int`: the value wraps modulo 2^32. */
+function asQuorum(v: bigint): number {
+  return Number(BigInt.asUintN(32, v));
+}
+
+/** Redis keeps parallel-syncs in an `int`: the value wraps to 32 bits, sign included. */
+function asInt32(v: bigint): number {
+  return Number(BigInt.asIntN(32, v));
+}
+
+/**
+ * `+OK` that stands for "OK once the config write this command queued has
+ * succeeded": the shell sends it after the write, or FLUSH_FAILED_REPLY when the
+ * write failed. Recognised by identity; to anyone else it is a plain `+OK`.
+ */
+export const OK_IF_FLUSHED: Reply = Object.freeze({ type: 'simple', value: 'OK' });
+
+export const FLUSH_FAILED_REPLY: Reply = err('Failed to save config file. Check server logs.');
+
+/**
+ * True for a command whose reply can show this sentinel's vote (IS-MASTER-DOWN-BY-ADDR with a
+ * run id): it waits for every config write asked for so far, not only its own step's, since
+ * the vote it repeats may have been cast by an earlier step whose write is still under way.
+ */
+export function repliesWithVote(argv: readonly string[]): boolean {
+  return argv.length >= 5 && argv[0].toLowerCase() === 'is-master-down-by-addr' && argv[4] !== '*';
+}
+
+function refusalReply(refusal: Refusal): Reply {
+  return error(refusal.error);
+}
+
+/** The reply of a change: its refusal, or +OK once the config write it asked for is done. */
+function changeReply(refusal: Refusal | null): Reply {
+  return refusal === null ? OK_IF_FLUSHED : refusalReply(refusal);
+}
+
+/** An answer about one master, or the error for a name that is not monitored. */
+function aboutMaster<T>(found: T | undefined, answer: (found: T) => Reply): Reply {
+  return found === undefined ? refusalReply(ops.NO_SUCH_MASTER) : answer(found);
+}
+
+const describeReply = (fields: Fields): Reply => bulkMap(fields);
+const describeAllReply = (list: Fields[]): Reply => array(list.map(describeReply));
+
+/** Subcommand -> [arity as in the command table (§11.1), handler]. */
+const HANDLERS: Record<string, [number, Handler]> = {
+  masters: [2, (cx) => describeAllReply(ops.describeMasters(cx))],
+
+  master: [3, (cx, [name]) => aboutMaster(ops.describeMaster(cx, name), describeReply)],
+
+  replicas: [3, (cx, [name]) => aboutMaster(ops.describeReplicas(cx, name), describeAllReply)],
+  slaves: [3, (cx, [name]) => aboutMaster(ops.describeReplicas(cx, name), describeAllReply)],
+
+  sentinels: [3, (cx, [name]) => aboutMaster(ops.describeSentinels(cx, name), describeAllReply)],
+
+  'get-master-addr-by-name': [
+    3,
+    (cx, [name]) => {
+      const addr = ops.masterAddress(cx, name);
+      return addr ? bulkArray([addr.host, String(addr.port)]) : nullArray;
+    },
+  ],
+
+  myid: [2, (cx) => bulk(ops.myId(cx))],
+
+  'is-master-down-by-addr': [
+    6,
+    (cx, [ip, portText, epochText, runid]) => isMasterDownByAddr(cx, ip, portText, epochText, runid),
+  ],
+
+  reset: [3, (cx, [pattern]) => integer(ops.reset(cx, pattern))],
+
+  ckquorum: [3, (cx, [name]) => aboutMaster(ops.quorumCheck(cx, name), ckquorumReply)],
+
+  flushconfig: [
+    2,
+    (cx) => {
+      ops.flushConfig(cx);
+      return OK_IF_FLUSHED;
+    },
+  ],
+
+  monitor: [6, (cx, [name, host, portText, quorumText]) => monitor(cx, name, host, portText, quorumText)],
+
+  remove: [3, (cx, [name]) => changeReply(ops.remove(cx, name))],
+
+  set: [-5, (cx, [name, ...options], env) => setCommand(cx, name, options, env)],
+
+  'info-cache': [-3, (cx, names) => infoCache(cx, names)],
+
+  'pending-scripts': [2, (cx) => pendingScripts(cx)],
+
+  failover: [
+    3,
+    (cx, [name]) => {
+      const refused = ops.failover(cx, name);
+      return refused === null ? ok : refusalReply(refused);
+    },
+  ],
+
+  config: [
+    -3,
+    (cx, args) => {
+      const sub = lowerAscii(args[0]);
+      if (sub === 'set' && args.length === 3) return configSet(cx, args[1], args[2]);
+      if (sub === 'get' && args.length === 2) return configGet(cx, args[1]);
+      return err('Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.');
+    },
+  ],
+
+  debug: [-2, (cx, args) => debug(cx, args)],
+
+  'simulate-failure': [-3, (cx, flags) => simulateFailure(cx, flags)],
+};
+
+function pendingScripts(cx: StepContext): Reply {
+  return array(
+    ops.pendingScripts(cx).map((job) =>
+      map([
+        [bulk('argv'), bulkArray(job.argv)],
+        [bulk('flags'), bulk(job.running ? 'running' : 'scheduled')],
+        [bulk('pid'), bulk(String(job.pid))],
+        job.running ? [bulk('run-time'), bulk(String(job.runTimeMs))] : [bulk('run-delay'), bulk(String(job.runDelayMs))],
+        [bulk('retry-num'), bulk(String(job.retryNum))],
+      ]),
+    ),
+  );
+}
+
+function isMasterDownByAddr(
+  cx: StepContext,
+  ip: string,
+  portText: string,
+  epochText: string,
+  runid: string,
+): Reply {
+  const port = parseStrictInt(portText);
+  const epoch = parseStrictInt(epochText);
+  if (port === null || epoch === null) return err('value is not an integer or out of range');
+  const answer = ops.isMasterDownByAddr(cx, ip, port, epoch, runid);
+  return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(answer.epoch)]);
+}
+
+function monitor(cx: StepContext, name: string, host: string, portText: string, quorumText: string): Reply {
+  const quorum = parseInt64(quorumText);
+  if (quorum === null) return err('Invalid quorum');
+  const port = parseStrictInt(portText);
+  if (port === null) return err('Invalid port');
+  // Checked on the 64-bit value; only then does it wrap into the stored 32 bits.
+  if (quorum <= 0n) return err('Quorum must be 1 or greater.');
+  return changeReply(ops.monitor(cx, name, host, port, asQuorum(quorum)));
+}
+
+/**
+ * Names in the order given, each once; unknown names are skipped. (Redis answers in
+ * the hash order of its own dictionary, which no client can rely on.)
+ */
+function infoCache(cx: StepContext, names: string[]): Reply {
+  const out: Reply[] = [];
+  for (const name of new Set(names)) {
+    const cached = ops.cachedInfo(cx, name);
+    if (!cached) continue;
+    const entries = cached.map(({ ageMs, info }) => array([integer(ageMs), info === null ? nullBulk : bulk(info)]));
+    out.push(bulk(name), array(entries));
+  }
+  return array(out);
+}
+
+/** Applies `<param> <value>` pairs one by one: an error leaves the earlier ones applied. */
+function debug(cx: StepContext, args: string[]): Reply {
+  if (args.length === 0) return bulkMap(ops.debugTimings(cx).map(([name, ms]) => [name.toUpperCase(), ms]));
+  for (let j = 0; j < args.length; j++) {
+    const option = args[j];
+    const param = DEBUG_PARAMETERS.find(([name]) => name === lowerAscii(option));
+    if (!param || j + 1 >= args.length) {
+      return err(`Unknown option or number of arguments for SENTINEL DEBUG '${option}'`);
+    }
+    const value = parseStrictInt(args[++j]);
+    if (value === null || value <= 0) return err(`Invalid argument '${args[j]}' for SENTINEL DEBUG '${option}'`);
+    ops.setDebugTiming(cx, param[1], value);
+  }
+  return ok;
+}
+
+/** The flags start from none; `help` answers at once, keeping the flags set before it. */
+function simulateFailure(cx: StepContext, flags: string[]): Reply {
+  ops.clearSimulatedFailures(cx);
+  for (const flag of flags) {
+    const f = lowerAscii(flag);
+    const known = ops.SIMULATED_FAILURES.find((name) => name === f);
+    if (known) ops.simulateFailure(cx, known);
+    else if (f === 'help') return bulkArray([...ops.SIMULATED_FAILURES]);
+    else return err('Unknown failure simulation specified');
+  }
+  return ok;
+}
+
+function ckquorumReply(check: QuorumCheck): Reply {
+  const { usable, quorumReachable, majorityReachable } = check;
+  if (quorumReachable && majorityReachable) {
+    return simple(`OK ${usable} usable Sentinels. Quorum and failover authorization can be reached`);
+  }
+  const reasons: string[] = [];
+  if (!quorumReachable) reasons.push('Not enough available Sentinels to reach the specified quorum for this master');
+  if (!majorityReachable) reasons.push('Not enough available Sentinels to reach the majority and authorize a failover');
+  return error(`NOQUORUM ${usable} usable Sentinels. ${reasons.join('. ')}`);
+}
+
+type SetOption = MasterSetting['option'];
+
+/** How many values each SENTINEL SET option takes. */
+const SET_OPTION_VALUES: Record<SetOption, number> = {
+  'down-after-milliseconds': 1,
+  'failover-timeout': 1,
+  'parallel-syncs': 1,
+  quorum: 1,
+  'master-reboot-down-after-period': 1,
+  'notification-script': 1,
+  'client-reconfig-script': 1,
+  'auth-pass': 1,
+  'auth-user': 1,
+  'rename-command': 2,
+};
+
+function setOption(typed: string): SetOption | undefined {
+  const option = lowerAscii(typed);
+  return Object.hasOwn(SET_OPTION_VALUES, option) ? (option as SetOption) : undefined;
+}
+
+/**
+ * SENTINEL SET: options apply left to right, each with its `+set` event. The first
+ * error stops the rest; what was already applied stays, and is flushed, but the
+ * reply is the error whatever the flush gives.
+ */
+function setCommand(cx: StepContext, name: string, options: string[], env: CommandEnvironment): Reply {
+  if (!ops.isMonitored(cx, name)) return refusalReply(ops.NO_SUCH_MASTER);
+  let changes = 0;
+  for (let j = 0; j < options.length; ) {
+    const typed = options[j];
+    const option = setOption(typed);
+    if (option === undefined || options.length - 1 - j < SET_OPTION_VALUES[option]) {
+      return failAfter(cx, changes, err(`Unknown option or number of arguments for SENTINEL SET '${typed}'`));
+    }
+    const wanted = SET_OPTION_VALUES[option];
+    const values = options.slice(j + 1, j + 1 + wanted);
+    const setting = parseSetOption(option, values, env);
+    if (typeof setting === 'string') {
+      return failAfter(cx, changes, err(`Invalid argument '${setting}' for SENTINEL SET '${typed}'`));
+    }
+    const refused = ops.setMasterOption(cx, name, setting, [typed, ...values]);
+    if (refused) return failAfter(cx, changes, refusalReply(refused));
+    changes++;
+    j += 1 + wanted;
+  }
+  ops.flushConfig(cx);
+  return OK_IF_FLUSHED;
+}
+
+function failAfter(cx: StepContext, changes: number, reply: Reply): Reply {
+  if (changes > 0) ops.flushConfig(cx);
+  return reply;
+}
+
+/** One option of SENTINEL SET with its values (two for rename-command): the setting, or the value that is not valid for it. */
+function parseSetOption(option: SetOption, values: string[], env: CommandEnvironment): MasterSetting | string {
+  const [value] = values;
+  // A strict 64-bit integer no smaller than `min`.
+  const number = (min: bigint): bigint | null => {
+    const v = parseInt64(value);
+    return v === null || v < min ? null : v;
+  };
+  switch (option) {
+    case 'down-after-milliseconds':
+    case 'failover-timeout': {
+      const v = number(1n);
+      return v === null ? value : { option, value: Number(v) };
+    }
+    case 'parallel-syncs': {
+      const v = number(1n);
+      return v === null ? value : { option, value: asInt32(v) };
+    }
+    case 'quorum': {
+      const v = number(1n);
+      return v === null ? value : { option, value: asQuorum(v) };
+    }
+    case 'master-reboot-down-after-period': {
+      const v = number(0n);
+      return v === null ? value : { option, value: Number(v) };
+    }
+    case 'notification-script':
+    case 'client-reconfig-script':
+      return { option, path: value, executable: value !== '' && env.isExecutable(value) };
+    case 'auth-pass':
+    case 'auth-user':
+      return { option, value };
+    case 'rename-command': {
+      const [from, to] = values;
+      if (from === '') return from;
+      if (to === '') return to;
+      return { option, from, to };
+    }
+  }
+}
+
+function configSet(cx: StepContext, param: string, value: string): Reply {
+  const setting = parseSentinelSetting(lowerAscii(param), value);
+  if (setting === undefined) return err(`Invalid argument '${param}' to SENTINEL CONFIG SET`);
+  if (setting === null) return err(`Invalid value '${value}' to SENTINEL CONFIG SET '${param}'`);
+  ops.setSentinelParameter(cx, setting);
+  return OK_IF_FLUSHED;
+}
+
+/** The setting, null for a bad value, undefined for an unknown parameter. */
+function parseSentinelSetting(param: string, value: string): SentinelSetting | null | undefined {
+  switch (param) {
+    case 'resolve-hostnames':
+    case 'announce-hostnames': {
+      const v = lowerAscii(value);
+      return v === 'yes' ? { parameter: param, value: true } : v === 'no' ? { parameter: param, value: false } : null;
+    }
+    case 'announce-ip':
+    case 'sentinel-user':
+    case 'sentinel-pass':
+      return { parameter: param, value };
+    case 'announce-port': {
+      const n = parseStrictInt(value);
+      return n === null || n < 0 || n > 65535 ? null : { parameter: param, value: n };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The pattern is matched without case against the parameter names, always in the same order. */
+function configGet(cx: StepContext, pattern: string): Reply {
+  return map(
+    ops
+      .sentinelParameters(cx)
+      .filter(([name]) => globMatch(pattern, name, true))
+      .map(([name, value]) => [bulk(name), bulk(value)]),
+  );
+}
