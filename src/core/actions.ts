@@ -21,7 +21,7 @@ export type ObservedReply =
   | { type: 'null' }
   | { type: 'array'; items: ObservedReply[] };
 
-/** What the core asks the shells to do. Executed in order, right after the call that produced them. */
+/** What the core asks the shells to do. Executed in order, right after the step that produced them. */
 export type Action =
   | { kind: 'connect'; link: number; conn: ConnKind; generation: number; host: string; port: number }
   | { kind: 'send'; link: number; conn: ConnKind; generation: number; args: string[]; tag: ReplyTag }
@@ -36,7 +36,7 @@ export type Action =
   /** SENTINEL SIMULATE-FAILURE: exit at once with status 99. */
   | { kind: 'crash' }
   /**
-   * Write the config to disk (without a synchronous saveConfig). Nothing queued
-   * after it may be carried out before the write is done: see PersistGate.
+   * Write the config to disk. Nothing queued after it may be carried out before the
+   * write is done: see PersistGate.
    */
   | { kind: 'persist' };

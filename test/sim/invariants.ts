@@ -16,7 +16,7 @@ export interface SentinelView {
   readonly core: { readonly state: SentinelState } | null;
   /** The sentinel's own clock. */
   now(): number;
-  /** The config as last persisted through saveConfig. */
+  /** The config as last written to disk. */
   persistedLeaderEpoch(): number;
 }
 
