@@ -101,14 +101,15 @@ if (process.env.ANSWER_TRACE_CLIENT) {
     };
   });
 }
-// Where the daemon's own time goes: the core's tick, whole inputs (a step and its actions), link actions.
+// Where the daemon's own time goes: the core's tick (its tick steps), whole inputs (a step and its actions), link actions.
 const spans = { tick: [], input: [], tickInput: [], link: [] };
 let inTick = false;
 if (process.env.ANSWER_TRACE_SRC) {
   const src = process.env.ANSWER_TRACE_SRC;
-  const timed = (proto, method, list, before, after) => {
+  const timed = (proto, method, list, before, after, when) => {
     const original = proto[method];
     proto[method] = function (...args) {
+      if (when && !when(...args)) return original.apply(this, args);
       before?.();
       const t0 = performance.now();
       try {
@@ -123,8 +124,8 @@ if (process.env.ANSWER_TRACE_SRC) {
     import(src + '/core/sentinel.js'),
     import(src + '/daemon.js'),
     import(src + '/links/link-manager.js'),
-  ]).then(([{ SentinelCore }, { Daemon }, { LinkManager }]) => {
-    timed(SentinelCore.prototype, 'tick', () => spans.tick, () => (inTick = true));
+  ]).then(([{ Sentinel }, { Daemon }, { LinkManager }]) => {
+    timed(Sentinel.prototype, 'step', () => spans.tick, () => (inTick = true), undefined, (input) => input.kind === 'tick');
     timed(Daemon.prototype, 'input', () => (inTick ? spans.tickInput : spans.input), undefined, () => (inTick = false));
     timed(LinkManager.prototype, 'execute', () => spans.link);
   });

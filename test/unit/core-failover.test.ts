@@ -1,412 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { emptySentinelConfig, newMasterConfig, type MasterConfig, type SentinelConfig } from '../../src/config/model.js';
-import type { Action, ObservedReply } from '../../src/core/actions.js';
-import type { Resolver } from '../../src/core/address.js';
-import type { SentinelEvent } from '../../src/core/events.js';
+import type { SentinelConfig } from '../../src/config/model.js';
+import type { ObservedReply } from '../../src/core/actions.js';
 import { selectReplica } from '../../src/core/failover.js';
-import { flagsString, type Instance, type MasterInstance, type ReplicaInstance, type SentinelInstance } from '../../src/core/instance.js';
-import { SentinelCore } from '../../src/core/sentinel.js';
-import { FAST_TUNING, REDIS_TUNING, type Tuning } from '../../src/core/timing.js';
+import { flagsString } from '../../src/core/instance.js';
+import { FAST_TUNING } from '../../src/core/timing.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
-import { sentinelCommand } from '../../src/server/commands/sentinel-subcommands.js';
+import { FailoverWorld, LOCAL, MASTER_PORT, MYID, PEERS, arr, int, str } from './core-fixture.js';
 
 /*
  * Failover as a user sees it (§6.2–§9 of the reference): events, log lines, the
  * commands sent to instances and peers, the saved config and SENTINEL replies.
  * The core runs with the Redis-compatible tuning, on a fake clock ticking every
- * 100 ms, in a small simulated world of redis servers and peer sentinels.
+ * 100 ms, in a small simulated world of redis servers and peer sentinels
+ * (FailoverWorld, in core-fixture.ts).
  */
 
-const MYID = 'a'.repeat(40);
-const PEERS = ['b', 'c', 'd', 'e'].map((c) => c.repeat(40));
 const [P1, P2, P3, P4] = PEERS;
-const MASTER_PORT = 6379;
-const LOCAL = '127.0.0.1';
-
-/** A redis-server as the world simulates it. */
-interface Server {
-  port: number;
-  runid: string;
-  /** Answers commands; a server that is not up accepts connections and stays silent. */
-  up: boolean;
-  /** Refuses connections. */
-  refuse: boolean;
-  role: 'master' | 'slave';
-  masterHost: string;
-  masterPort: number;
-  linkUp: boolean;
-  priority: number;
-  offset: number;
-  linkDownSeconds: number | null;
-  /** Applies SLAVEOF when told. */
-  obeys: boolean;
-  /** After SLAVEOF <host> <port>, reports its link to the new master as up. */
-  syncs: boolean;
-  /** Answers INFO with its text, or else with an error. */
-  answersInfo: boolean;
-}
-
-/** A peer sentinel: how it answers SENTINEL is-master-down-by-addr. */
-interface Peer {
-  runid: string;
-  port: number;
-  up: boolean;
-  down: boolean;
-  /** Whom it votes for when asked for a vote: the first asker of an epoch, or nobody. */
-  vote: 'asker' | 'never';
-  votedEpoch: number;
-  votedFor: string | null;
-  /** Overrides the answer entirely. */
-  answer: ((args: string[]) => ObservedReply | null) | null;
-}
-
-interface Record {
-  at: number;
-  action: Action;
-  /** For sends: the port (instances) or run id (peers) it went to. */
-  target: number | string | null;
-}
-
-interface SimOptions {
-  replicas?: Array<Partial<Server>>;
-  peers?: Array<Partial<Peer>>;
-  quorum?: number;
-  master?: (m: MasterConfig) => void;
-  sentinel?: (c: SentinelConfig) => void;
-  resolve?: Resolver;
-  /** Redis's unless told otherwise. */
-  tuning?: Tuning;
-}
-
-const str = (value: string): ObservedReply => ({ type: 'string', value });
-const int = (value: number): ObservedReply => ({ type: 'integer', value });
-const arr = (...items: ObservedReply[]): ObservedReply => ({ type: 'array', items });
-
-function replicaServer(port: number, overrides: Partial<Server> = {}): Server {
-  return {
-    port,
-    runid: String(port % 10).repeat(40),
-    up: true,
-    refuse: false,
-    role: 'slave',
-    masterHost: LOCAL,
-    masterPort: MASTER_PORT,
-    linkUp: true,
-    priority: 100,
-    offset: 1000,
-    linkDownSeconds: null,
-    obeys: true,
-    syncs: true,
-    answersInfo: true,
-    ...overrides,
-  };
-}
-
-class Sim {
-  now = 1_000_000;
-  readonly core: SentinelCore;
-  readonly saved: SentinelConfig[] = [];
-  readonly records: Record[] = [];
-  readonly servers = new Map<number, Server>();
-  readonly peers = new Map<string, Peer>();
-  private cursor = 0;
-  /** Commands sent to a server or peer while it was not up: answered once it is. */
-  private backlog: Record[] = [];
-
-  constructor(opts: SimOptions = {}) {
-    const config = emptySentinelConfig();
-    config.myid = MYID;
-    const m = newMasterConfig('mymaster', LOCAL, MASTER_PORT, opts.quorum ?? 2);
-    m.downAfterMs = 5000;
-    this.servers.set(MASTER_PORT, { ...replicaServer(MASTER_PORT), runid: '0'.repeat(40), role: 'master' });
-    (opts.replicas ?? [{ port: 6380 }, { port: 6381 }]).forEach((r, i) => {
-      const port = r.port ?? 6380 + i;
-      this.servers.set(port, replicaServer(port, r));
-      m.knownReplicas.push({ host: LOCAL, port });
-    });
-    (opts.peers ?? []).forEach((p, i) => {
-      const peer: Peer = {
-        runid: PEERS[i],
-        port: 26380 + i,
-        up: true,
-        down: true,
-        vote: 'asker',
-        votedEpoch: 0,
-        votedFor: null,
-        answer: null,
-        ...p,
-      };
-      this.peers.set(peer.runid, peer);
-      m.knownSentinels.push({ host: LOCAL, port: peer.port, runid: peer.runid });
-    });
-    opts.master?.(m);
-    config.masters.push(m);
-    opts.sentinel?.(config);
-    this.core = new SentinelCore({
-      config,
-      clock: () => this.now,
-      random: () => 0.5,
-      resolve: opts.resolve ?? (() => null),
-      saveConfig: (c) => {
-        this.saved.push(structuredClone(c));
-        return null;
-      },
-      listeningPort: 26379,
-      tuning: opts.tuning ?? REDIS_TUNING,
-    });
-  }
-
-  get master(): MasterInstance {
-    const m = this.core.masters.get('mymaster');
-    if (!m) throw new Error('no master');
-    return m;
-  }
-
-  replica(port: number): ReplicaInstance {
-    const r = [...this.master.replicas.values()].find((x) => x.addr.port === port);
-    if (!r) throw new Error(`no replica ${port}`);
-    return r;
-  }
-
-  sentinel(runid: string): SentinelInstance {
-    const s = this.master.sentinels.get(runid);
-    if (!s) throw new Error(`no sentinel ${runid}`);
-    return s;
-  }
-
-  server(port: number): Server {
-    const s = this.servers.get(port);
-    if (!s) throw new Error(`no server ${port}`);
-    return s;
-  }
-
-  peer(runid: string): Peer {
-    const p = this.peers.get(runid);
-    if (!p) throw new Error(`no peer ${runid}`);
-    return p;
-  }
-
-  /** One timer tick `ms` after the previous one, then the world answers. */
-  tick(ms = 100): void {
-    this.learnTargets();
-    this.now += ms;
-    this.core.tick();
-    this.pump();
-  }
-
-  run(ms: number, step = 100): void {
-    const end = this.now + ms;
-    while (this.now < end) this.tick(Math.min(step, end - this.now));
-  }
-
-  /** Ticks every `step` ms until `done` holds (checked after every tick); fails after `limit` ms. */
-  runUntil(done: () => boolean, limit = 120_000, step = 100): number {
-    const end = this.now + limit;
-    while (!done()) {
-      if (this.now >= end) throw new Error(`condition not reached within ${limit} ms`);
-      this.tick(step);
-    }
-    return this.now;
-  }
-
-  command(...argv: string[]): Reply {
-    const reply = sentinelCommand(this.core, argv, { isExecutable: () => true });
-    this.pump();
-    return reply;
-  }
-
-  /** A hello from a peer, as received on a subscription. */
-  hello(payload: string): void {
-    this.core.processHello(payload);
-    this.pump();
-  }
-
-  /** Delivers a reply the way the links would, on the current connection. */
-  reply(ri: Instance, purpose: 'is-master-down' | 'info' | 'ping', reply: ObservedReply): void {
-    const cc = ri.link.cc;
-    if (!cc) throw new Error('not connected');
-    this.core.onReply(ri.link.id, 'cc', cc.generation, { instance: ri.uid, purpose }, reply);
-    this.pump();
-  }
-
-  events(): SentinelEvent[] {
-    return this.records.flatMap((r) => (r.action.kind === 'event' ? [r.action.event] : []));
-  }
-
-  lines(since = 0): string[] {
-    return this.records
-      .slice(since)
-      .flatMap((r) => (r.action.kind === 'event' ? [`${r.action.event.type} ${r.action.event.message}`] : []));
-  }
-
-  types(since = 0): string[] {
-    return this.records.slice(since).flatMap((r) => (r.action.kind === 'event' ? [r.action.event.type] : []));
-  }
-
-  logs(): string[] {
-    return this.records.flatMap((r) => (r.action.kind === 'log' ? [r.action.message] : []));
-  }
-
-  /** Events and log lines, in the order the core produced them. */
-  timeline(since = 0): string[] {
-    return this.records.slice(since).flatMap((r) => {
-      if (r.action.kind === 'event') return [`${r.action.event.type} ${r.action.event.message}`];
-      if (r.action.kind === 'log') return [`log: ${r.action.message}`];
-      return [];
-    });
-  }
-
-  /** When the first event of `type` (with `message`, if given) happened; null if never. */
-  timeOf(type: string, message?: string): number | null {
-    const r = this.records.find(
-      (x) => x.action.kind === 'event' && x.action.event.type === type && (message === undefined || x.action.event.message === message),
-    );
-    return r ? r.at : null;
-  }
-
-  /** Commands sent to the server on `port` or the peer `runid`, upper-cased name first as sent. */
-  sentTo(target: number | string, command?: string): Array<{ at: number; args: string[] }> {
-    return this.records.flatMap((r) =>
-      r.action.kind === 'send' && r.target === target && (command === undefined || r.action.args[0].toUpperCase() === command)
-        ? [{ at: r.at, args: r.action.args }]
-        : [],
-    );
-  }
-
-  mark(): number {
-    return this.records.length;
-  }
-
-  // Where each instance and link points, remembered after the core forgets them (a switch
-  // releases the old replica entries in the same tick that sent them commands).
-  private readonly targetByUid = new Map<number, number | string>();
-  private readonly targetByLink = new Map<number, number | string>();
-
-  private learnTargets(): void {
-    for (const m of this.core.masters.values()) {
-      for (const ri of [m, ...m.replicas.values(), ...m.sentinels.values()]) {
-        const target = ri.kind === 'sentinel' ? (ri.runid ?? '') : ri.addr.port;
-        this.targetByUid.set(ri.uid, target);
-        this.targetByLink.set(ri.link.id, target);
-      }
-    }
-  }
-
-  /** Takes what the core asked for and plays the world's part: connections, replies, SLAVEOF effects. */
-  private pump(): void {
-    const waiting = this.backlog;
-    this.backlog = [];
-    for (const r of waiting) this.play(r);
-    for (let round = 0; round < 10; round++) {
-      const batch = this.core.takeActions();
-      if (batch.length === 0) return;
-      this.learnTargets();
-      for (const action of batch) {
-        let target: number | string | null = null;
-        if (action.kind === 'send') target = this.targetByUid.get(action.tag.instance) ?? null;
-        if (action.kind === 'connect') target = this.targetByLink.get(action.link) ?? null;
-        this.records.push({ at: this.now, action, target });
-      }
-      while (this.cursor < this.records.length) this.play(this.records[this.cursor++]);
-    }
-  }
-
-  private play(record: Record): void {
-    const a = record.action;
-    if (a.kind === 'connect') {
-      const refused =
-        typeof record.target === 'number' ? this.servers.get(record.target)?.refuse ?? true : !(this.peers.get(String(record.target))?.up ?? false);
-      if (refused) this.core.onConnectionClosed(a.link, a.conn, a.generation, 'Connection refused', true);
-      else this.core.onConnected(a.link, a.conn, a.generation, LOCAL);
-      return;
-    }
-    if (a.kind !== 'send') return;
-    const ri = this.core.instance(a.tag.instance);
-    if (!ri) return;
-    const answer = (reply: ObservedReply) => this.core.onReply(a.link, a.conn, a.generation, a.tag, reply);
-    if (ri.kind === 'sentinel') {
-      const peer = this.peers.get(ri.runid ?? '');
-      if (!peer) return;
-      if (!peer.up) {
-        this.backlog.push(record);
-        return;
-      }
-      if (a.tag.purpose === 'is-master-down') {
-        const reply = peer.answer ? peer.answer(a.args) : this.peerAnswer(peer, a.args);
-        if (reply) answer(reply);
-      } else if (a.tag.purpose === 'ping') answer(str('PONG'));
-      else if (a.tag.purpose === 'publish') answer(int(1));
-      else answer(str('OK'));
-      return;
-    }
-    const server = this.servers.get(ri.addr.port);
-    if (!server || server.refuse) return;
-    if (!server.up) {
-      this.backlog.push(record);
-      return;
-    }
-    if (a.args[0] === 'SLAVEOF' && server.obeys) this.slaveOf(server, a.args[1], a.args[2]);
-    switch (a.tag.purpose) {
-      case 'ping':
-        return answer(str('PONG'));
-      case 'info':
-        return answer(server.answersInfo ? str(this.infoOf(server)) : { type: 'error', value: "NOPERM this user has no permissions to run the 'info' command" });
-      case 'publish': {
-        answer(int(1));
-        // Our own hello comes back on the subscription, which keeps that link alive.
-        const pc = ri.link.pc;
-        if (pc) this.core.onPubsubMessage(ri.link.id, pc.generation, a.args[2]);
-        return;
-      }
-      case 'subscribe':
-        return answer(arr(str('subscribe'), str(a.args[1] ?? ''), int(1)));
-      default:
-        return answer(str('OK'));
-    }
-  }
-
-  private slaveOf(server: Server, host: string, port: string): void {
-    if (host === 'NO' && port === 'ONE') {
-      server.role = 'master';
-      return;
-    }
-    server.role = 'slave';
-    server.masterHost = host;
-    server.masterPort = Number(port);
-    server.linkUp = server.syncs;
-  }
-
-  private peerAnswer(peer: Peer, args: string[]): ObservedReply {
-    const epoch = Number(args[4]);
-    const runid = args[5];
-    let leader = '*';
-    let leaderEpoch = 0;
-    if (runid !== '*') {
-      if (peer.vote === 'asker' && peer.votedEpoch < epoch) {
-        peer.votedEpoch = epoch;
-        peer.votedFor = runid;
-      }
-      leader = peer.votedFor ?? '*';
-      leaderEpoch = peer.votedEpoch;
-    }
-    return arr(int(peer.down ? 1 : 0), str(leader), int(leaderEpoch));
-  }
-
-  infoOf(s: Server): string {
-    const lines = [...(s.runid ? [`run_id:${s.runid}`] : []), '# Replication', `role:${s.role}`];
-    if (s.role === 'master') {
-      const replicas = [...this.servers.values()].filter((r) => r !== s && r.up && r.role === 'slave' && r.masterPort === s.port);
-      lines.push(`connected_slaves:${replicas.length}`);
-      replicas.forEach((r, i) => lines.push(`slave${i}:ip=${LOCAL},port=${r.port},state=online,offset=${r.offset},lag=0`));
-    } else {
-      lines.push(`master_host:${s.masterHost}`, `master_port:${s.masterPort}`, `master_link_status:${s.linkUp ? 'up' : 'down'}`);
-      if (s.linkDownSeconds !== null) lines.push(`master_link_down_since_seconds:${s.linkDownSeconds}`);
-      lines.push(`slave_repl_offset:${s.offset}`, `slave_priority:${s.priority}`, 'replica_announced:1');
-    }
-    return `${lines.join('\r\n')}\r\n`;
-  }
-}
 
 function wire(reply: Reply): string {
   return encodeReply(reply, 2).toString('utf8');
@@ -417,27 +27,27 @@ const at = (port: number, master = MASTER_PORT) => `slave 127.0.0.1:${port} 127.
 const peerDesc = (runid: string, port: number) => `sentinel ${runid} 127.0.0.1 ${port} @ mymaster 127.0.0.1 6379`;
 
 /** A world with the master's server stopped, run until the master is SDOWN. */
-function untilSdown(sim: Sim): number {
+function untilSdown(sim: FailoverWorld): number {
   sim.server(MASTER_PORT).up = false;
   return sim.runUntil(() => sim.master.flags.sdown);
 }
 
 describe('the simulated world', () => {
   it('keeps a healthy master and its replicas up, with fresh INFO', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(20_000);
     expect(sim.master.flags.sdown).toBe(false);
     expect(sim.replica(6380).flags.sdown).toBe(false);
     expect(sim.replica(6380).link.disconnected).toBe(false);
     expect(sim.replica(6380).slaveMasterLinkUp).toBe(true);
     expect(sim.types()).not.toContain('+sdown');
-    expect(selectReplica(sim.core, sim.master)?.addr.port).toBe(6380);
+    expect(sim.harness.command((cx) => selectReplica(cx, sim.master))?.addr.port).toBe(6380);
   });
 });
 
 describe('ODOWN (§6.2)', () => {
   it('counts itself plus every peer reporting master_down, against the quorum', () => {
-    const sim = new Sim({ quorum: 3, peers: [{ down: true }, { down: false }, { down: true }] });
+    const sim = new FailoverWorld({ quorum: 3, peers: [{ down: true }, { down: false }, { down: true }] });
     sim.run(200);
     const sdownAt = untilSdown(sim);
     expect(sim.master.flags.odown).toBe(false);
@@ -449,7 +59,7 @@ describe('ODOWN (§6.2)', () => {
   });
 
   it('is not reached with fewer votes than the quorum', () => {
-    const sim = new Sim({ quorum: 3, peers: [{ down: true }, { down: false }, { down: false }] });
+    const sim = new FailoverWorld({ quorum: 3, peers: [{ down: true }, { down: false }, { down: false }] });
     sim.run(200);
     untilSdown(sim);
     sim.run(10_000);
@@ -458,7 +68,7 @@ describe('ODOWN (§6.2)', () => {
   });
 
   it('follows SDOWN in the same tick with quorum 1', () => {
-    const sim = new Sim({ quorum: 1 });
+    const sim = new FailoverWorld({ quorum: 1 });
     sim.run(200);
     const sdownAt = untilSdown(sim);
     expect(sim.timeOf('+odown')).toBe(sdownAt);
@@ -466,7 +76,7 @@ describe('ODOWN (§6.2)', () => {
   });
 
   it('ends with -odown right after -sdown when the master answers again', () => {
-    const sim = new Sim({ peers: [{}], master: (m) => (m.failoverTimeoutMs = 60_000) });
+    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.failoverTimeoutMs = 60_000) });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.flags.odown);
@@ -478,7 +88,7 @@ describe('ODOWN (§6.2)', () => {
   });
 
   it("forgets a peer's answer once it is older than 5 ask-periods", () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 60_000) });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 60_000) });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.flags.odown);
@@ -498,7 +108,7 @@ describe('ODOWN (§6.2)', () => {
 
 describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   it('asks only while the master is SDOWN, with the master address, the current epoch and *', () => {
-    const sim = new Sim({ peers: [{ down: false }] });
+    const sim = new FailoverWorld({ peers: [{ down: false }] });
     sim.run(10_000);
     expect(sim.sentTo(P1, 'SENTINEL')).toEqual([]);
     const sdownAt = untilSdown(sim);
@@ -510,7 +120,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   });
 
   it('sends the command through rename-command', () => {
-    const sim = new Sim({ peers: [{ down: false }], master: (m) => (m.renamedCommands = [['sentinel', 'sentinel-7f3a']]) });
+    const sim = new FailoverWorld({ peers: [{ down: false }], master: (m) => (m.renamedCommands = [['sentinel', 'sentinel-7f3a']]) });
     sim.run(200);
     untilSdown(sim);
     expect(sim.sentTo(P1, 'SENTINEL-7F3A')[0].args).toEqual(['sentinel-7f3a', 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*']);
@@ -518,7 +128,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   });
 
   it('asks at once, with its new epoch and its run id, in the tick its failover starts', () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }] });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }] });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.flags.failoverInProgress);
@@ -533,7 +143,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   });
 
   it('takes only an array of an integer, a bulk string and an integer as an answer', () => {
-    const sim = new Sim({ peers: [{ up: true }] });
+    const sim = new FailoverWorld({ peers: [{ up: true }] });
     let answer: ObservedReply | null = null;
     sim.peer(P1).answer = () => answer;
     sim.run(200);
@@ -564,7 +174,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   it('asks a peer that has not answered again on every tick once an ask-period has passed, as redis-sentinel does', () => {
     // redis-sentinel 7.0.15 with a known peer that accepts connections and never answers:
     // 138 asks in 10 s after +sdown, 13-15 every second, one per timer tick (test setup in the report).
-    const sim = new Sim({ peers: [{ down: false }] });
+    const sim = new FailoverWorld({ peers: [{ down: false }] });
     sim.run(200);
     sim.peer(P1).answer = () => null;
     const sdownAt = untilSdown(sim);
@@ -574,7 +184,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
   });
 
   it("logs a peer's vote when the epoch of its vote changes", () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     let vote = arr(int(1), str(P2), int(3));
     sim.peer(P1).answer = () => vote;
     sim.run(200);
@@ -591,7 +201,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
 
 describe('leader election (§7.2–§7.4)', () => {
   it('is won with its own vote plus a peer vote for the current epoch', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.failoverState === 'select_slave');
@@ -608,7 +218,7 @@ describe('leader election (§7.2–§7.4)', () => {
   });
 
   it('does not count a peer vote from another epoch, and gives up after the election timeout', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.peer(P1).answer = (args) => arr(int(1), str(args[5] === '*' ? '*' : MYID), int(args[5] === '*' ? 0 : 7));
     sim.run(200);
     untilSdown(sim);
@@ -624,7 +234,7 @@ describe('leader election (§7.2–§7.4)', () => {
   });
 
   it('caps the election timeout at failover-timeout', () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 3000) });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 3000) });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 30_000);
@@ -633,13 +243,13 @@ describe('leader election (§7.2–§7.4)', () => {
 
   it('needs a majority of all known sentinels, reachable or not', () => {
     // Five voters: three votes are needed although the quorum is 2.
-    const sim = new Sim({ peers: [{}, { up: false }, { up: false }, { up: false }] });
+    const sim = new FailoverWorld({ peers: [{}, { up: false }, { up: false }, { up: false }] });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 30_000);
     expect(sim.types()).not.toContain('+elected-leader');
 
-    const three = new Sim({ peers: [{}, {}, { up: false }, { up: false }] });
+    const three = new FailoverWorld({ peers: [{}, {}, { up: false }, { up: false }] });
     three.run(200);
     untilSdown(three);
     three.runUntil(() => three.types().includes('+elected-leader'), 30_000);
@@ -647,14 +257,14 @@ describe('leader election (§7.2–§7.4)', () => {
 
   it('needs the quorum when it is larger than the majority', () => {
     // Three voters, quorum 3: its own vote and one peer's make a majority but not the quorum.
-    const sim = new Sim({ quorum: 3, peers: [{}, { vote: 'never' }] });
+    const sim = new FailoverWorld({ quorum: 3, peers: [{}, { vote: 'never' }] });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 30_000);
     expect(sim.types()).toContain('+odown');
     expect(sim.types()).not.toContain('+elected-leader');
 
-    const both = new Sim({ quorum: 3, peers: [{}, {}] });
+    const both = new FailoverWorld({ quorum: 3, peers: [{}, {}] });
     both.run(200);
     untilSdown(both);
     both.runUntil(() => both.types().includes('+elected-leader'), 30_000);
@@ -662,7 +272,7 @@ describe('leader election (§7.2–§7.4)', () => {
 
   it('gives its own vote to the peers\' favourite of the epoch, and then waits', () => {
     // Both peers report a vote for P1 in epoch 1 before this sentinel's own failover reaches epoch 1.
-    const sim = new Sim({ peers: [{}, {}] });
+    const sim = new FailoverWorld({ peers: [{}, {}] });
     for (const p of [P1, P2]) sim.peer(p).answer = () => arr(int(1), str(P1), int(1));
     sim.run(200);
     untilSdown(sim);
@@ -677,7 +287,7 @@ describe('leader election (§7.2–§7.4)', () => {
 
 describe('votes asked of this sentinel (§7.2)', () => {
   it('raises its epoch, then votes, flushing the config before each event', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     const mark = sim.mark();
     expect(wire(sim.command('is-master-down-by-addr', LOCAL, '6379', '3', P1))).toBe(`*3\r\n:0\r\n$40\r\n${P1}\r\n:3\r\n`);
     expect(sim.timeline(mark)).toEqual([
@@ -690,7 +300,7 @@ describe('votes asked of this sentinel (§7.2)', () => {
   });
 
   it('votes once per epoch and never for an epoch older than its own', () => {
-    const sim = new Sim({ sentinel: (c) => (c.currentEpoch = 5) });
+    const sim = new FailoverWorld({ sentinel: (c) => (c.currentEpoch = 5) });
     const ask = (epoch: string, runid: string) => wire(sim.command('is-master-down-by-addr', LOCAL, '6379', epoch, runid));
     expect(ask('4', P1)).toBe('*3\r\n:0\r\n$1\r\n*\r\n:0\r\n');
     expect(ask('5', P1)).toBe(`*3\r\n:0\r\n$40\r\n${P1}\r\n:5\r\n`);
@@ -701,7 +311,7 @@ describe('votes asked of this sentinel (§7.2)', () => {
   });
 
   it('after voting for a peer, starts no failover of its own for twice the failover-timeout, and logs when it may', () => {
-    const sim = new Sim({ peers: [{}], master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.run(200);
     const votedAt = sim.now;
     sim.command('is-master-down-by-addr', LOCAL, '6379', '1', P1);
@@ -718,7 +328,7 @@ describe('votes asked of this sentinel (§7.2)', () => {
   });
 
   it('retries a failover it was not elected for after twice the failover-timeout, in a new epoch', () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 5000) });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 5000) });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().filter((t) => t === '+try-failover').length === 2, 60_000);
@@ -741,11 +351,11 @@ function cTime(ms: number): string {
 }
 
 describe('replica selection (§8.3.1)', () => {
-  const chosen = (sim: Sim) => selectReplica(sim.core, sim.master)?.addr.port ?? null;
+  const chosen = (sim: FailoverWorld) => sim.harness.command((cx) => selectReplica(cx, sim.master))?.addr.port ?? null;
   const NOGOODSLAVE = '-NOGOODSLAVE No suitable replica to promote\r\n';
 
   it('prefers the lowest priority, then the largest offset, then the smallest run id ignoring case', () => {
-    const sim = new Sim({
+    const sim = new FailoverWorld({
       replicas: [
         { port: 6380, priority: 10, offset: 10, runid: '9'.repeat(40) },
         { port: 6381, priority: 5, offset: 1, runid: 'f'.repeat(40) },
@@ -771,18 +381,18 @@ describe('replica selection (§8.3.1)', () => {
   });
 
   it('puts a replica without a run id last among equals', () => {
-    const sim = new Sim({ replicas: [{ port: 6380, runid: 'f'.repeat(40) }, { port: 6381, runid: '0'.repeat(40) }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380, runid: 'f'.repeat(40) }, { port: 6381, runid: '0'.repeat(40) }] });
     sim.run(200);
     expect(chosen(sim)).toBe(6381);
     // An INFO without a run_id line leaves the run id unknown.
-    const fresh = new Sim({ replicas: [{ port: 6380, runid: 'f'.repeat(40) }, { port: 6381, runid: '' }] });
+    const fresh = new FailoverWorld({ replicas: [{ port: 6380, runid: 'f'.repeat(40) }, { port: 6381, runid: '' }] });
     fresh.run(200);
     expect(fresh.replica(6381).runid).toBeNull();
     expect(chosen(fresh)).toBe(6380);
   });
 
   it('never picks a replica with priority 0, and then answers NOGOODSLAVE to SENTINEL FAILOVER', () => {
-    const sim = new Sim({ replicas: [{ port: 6380, priority: 0 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380, priority: 0 }] });
     sim.run(200);
     expect(chosen(sim)).toBeNull();
     expect(wire(sim.command('failover', 'mymaster'))).toBe(NOGOODSLAVE);
@@ -791,7 +401,7 @@ describe('replica selection (§8.3.1)', () => {
 
   it('skips replicas that are SDOWN', () => {
     // A short down-after: the replica is SDOWN before its last PING reply is 5 ping-periods old.
-    const sim = new Sim({ replicas: [{ port: 6380 }], master: (m) => (m.downAfterMs = 1000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }], master: (m) => (m.downAfterMs = 1000) });
     sim.run(200);
     expect(chosen(sim)).toBe(6380);
     sim.server(6380).up = false;
@@ -801,16 +411,16 @@ describe('replica selection (§8.3.1)', () => {
   });
 
   it('skips a replica whose link is disconnected', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }] });
     sim.run(200);
     const link = sim.replica(6380).link;
-    sim.core.onConnectionClosed(link.id, 'cc', link.cc?.generation ?? 0, 'Connection reset by peer', false);
+    sim.harness.step({ kind: 'closed', link: link.id, conn: 'cc', generation: link.cc?.generation ?? 0, reason: 'Connection reset by peer', neverConnected: false });
     expect(chosen(sim)).toBeNull();
     expect(wire(sim.command('failover', 'mymaster'))).toBe(NOGOODSLAVE);
   });
 
   it('skips a replica whose last valid PING reply is older than 5 ping-periods', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }], master: (m) => (m.downAfterMs = 30_000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }], master: (m) => (m.downAfterMs = 30_000) });
     sim.run(200);
     sim.server(6380).up = false;
     const lastPong = sim.replica(6380).link.lastAvailTime;
@@ -822,7 +432,7 @@ describe('replica selection (§8.3.1)', () => {
   });
 
   it('skips a replica whose INFO is older than 3 info-periods', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }] });
     sim.run(200);
     sim.server(6380).answersInfo = false;
     const refreshed = sim.replica(6380).infoRefresh;
@@ -833,7 +443,7 @@ describe('replica selection (§8.3.1)', () => {
   });
 
   it('allows only 5 ping-periods of INFO age once the master is SDOWN', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }] });
     sim.run(200);
     untilSdown(sim);
     // INFO comes every 10 s while the master is only SDOWN: stop answering right after one.
@@ -846,10 +456,10 @@ describe('replica selection (§8.3.1)', () => {
   });
 
   it('skips a replica whose link to the master has been down longer than 10 down-afters plus the SDOWN time', () => {
-    const sim = new Sim({ replicas: [{ port: 6380, linkDownSeconds: 50 }, { port: 6381, linkDownSeconds: 51 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380, linkDownSeconds: 50 }, { port: 6381, linkDownSeconds: 51 }] });
     sim.run(200);
     expect(sim.replica(6381).masterLinkDownTime).toBe(51_000);
-    expect(selectReplica(sim.core, sim.master)?.addr.port).toBe(6380);
+    expect(sim.harness.command((cx) => selectReplica(cx, sim.master))?.addr.port).toBe(6380);
     sim.server(6380).linkDownSeconds = 51;
     sim.run(1100);
     expect(chosen(sim)).toBeNull();
@@ -875,12 +485,12 @@ describe('the failover state machine (§8)', () => {
     ['EXEC'],
   ];
   /** The commands of the SLAVEOF transactions sent to `port`, without the periodic ones. */
-  const transactions = (sim: Sim, port: number) =>
+  const transactions = (sim: FailoverWorld, port: number) =>
     sim.sentTo(port).filter((s) => ['MULTI', 'SLAVEOF', 'CONFIG', 'CLIENT', 'EXEC'].includes(s.args[0]) && s.args[1] !== 'SETNAME').map((s) => s.args);
-  const state = (sim: Sim) => (sim.master.flags.failoverInProgress ? sim.master.failoverState : 'none');
+  const state = (sim: FailoverWorld) => (sim.master.flags.failoverInProgress ? sim.master.failoverState : 'none');
 
   it('runs a manual failover through every state with the events redis-sentinel emits', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     const mark = sim.mark();
     expect(wire(sim.command('failover', 'mymaster'))).toBe('+OK\r\n');
@@ -922,7 +532,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('promotes with MULTI, SLAVEOF NO ONE, CONFIG REWRITE, two CLIENT KILLs and EXEC, and repoints replicas the same way', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.types().includes('+switch-master'));
@@ -938,7 +548,7 @@ describe('the failover state machine (§8)', () => {
       ['CLIENT', 'k-x'],
       ['EXEC', 'e-x'],
     ];
-    const sim = new Sim({ master: (m) => (m.renamedCommands = renames) });
+    const sim = new FailoverWorld({ master: (m) => (m.renamedCommands = renames) });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.run(500);
@@ -954,7 +564,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('aborts with -failover-abort-slave-timeout when the chosen replica stays unreachable for failover-timeout', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }], master: (m) => (m.failoverTimeoutMs = 5000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }], master: (m) => (m.failoverTimeoutMs = 5000) });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'send_slaveof_noone');
@@ -962,7 +572,7 @@ describe('the failover state machine (§8)', () => {
     // The connection drops right after the choice, and reconnecting fails.
     sim.server(6380).refuse = true;
     const link = sim.replica(6380).link;
-    sim.core.onConnectionClosed(link.id, 'cc', link.cc?.generation ?? 0, 'Connection reset by peer', false);
+    sim.harness.step({ kind: 'closed', link: link.id, conn: 'cc', generation: link.cc?.generation ?? 0, reason: 'Connection reset by peer', neverConnected: false });
     sim.runUntil(() => sim.types().includes('-failover-abort-slave-timeout'), 10_000);
     expect(sim.timeOf('-failover-abort-slave-timeout')).toBe(chosenAt + 5100);
     expect(sim.lines()).toContain(`-failover-abort-slave-timeout ${M}`);
@@ -973,7 +583,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('aborts with -failover-abort-slave-timeout when the promotion is not seen within failover-timeout', () => {
-    const sim = new Sim({ replicas: [{ port: 6380, obeys: false }], master: (m) => (m.failoverTimeoutMs = 5000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380, obeys: false }], master: (m) => (m.failoverTimeoutMs = 5000) });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'wait_promotion');
@@ -987,13 +597,13 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('aborts with -failover-abort-no-good-slave when no replica qualifies any more', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }] });
     sim.run(200);
     sim.command('failover', 'mymaster');
     // The only replica goes away right after the command.
     sim.server(6380).refuse = true;
     const link = sim.replica(6380).link;
-    sim.core.onConnectionClosed(link.id, 'cc', link.cc?.generation ?? 0, 'Connection reset by peer', false);
+    sim.harness.step({ kind: 'closed', link: link.id, conn: 'cc', generation: link.cc?.generation ?? 0, reason: 'Connection reset by peer', neverConnected: false });
     sim.runUntil(() => !sim.master.flags.failoverInProgress, 5000);
     expect(sim.types().slice(-3)).toEqual(['+elected-leader', '+failover-state-select-slave', '-failover-abort-no-good-slave']);
     expect(sim.lines()).toContain(`-failover-abort-no-good-slave ${M}`);
@@ -1001,7 +611,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('sets the config epoch and flushes the config before announcing +promoted-slave', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.types().includes('+promoted-slave'));
@@ -1021,10 +631,10 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('reports the promoted replica as the master address from reconf_slaves on (GET-MASTER-ADDR-BY-NAME, hello)', () => {
-    const addr = (sim: Sim) => wire(sim.command('get-master-addr-by-name', 'mymaster'));
+    const addr = (sim: FailoverWorld) => wire(sim.command('get-master-addr-by-name', 'mymaster'));
     const OLD = '*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n';
     const NEW = '*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n';
-    const sim = new Sim({ replicas: [{ port: 6380 }, { port: 6381, syncs: false }], master: (m) => (m.failoverTimeoutMs = 60_000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }, { port: 6381, syncs: false }], master: (m) => (m.failoverTimeoutMs = 60_000) });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'wait_promotion');
@@ -1041,7 +651,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('sends the promotion hello to the master, replicas and peers at once (forced hello)', () => {
-    const sim = new Sim({ peers: [{}], replicas: [{ port: 6380, obeys: false }, { port: 6381 }] });
+    const sim = new FailoverWorld({ peers: [{}], replicas: [{ port: 6380, obeys: false }, { port: 6381 }] });
     sim.run(3000);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'wait_promotion');
@@ -1063,7 +673,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('repoints at most parallel-syncs replicas at a time', () => {
-    const sim = new Sim({
+    const sim = new FailoverWorld({
       replicas: [{ port: 6380, offset: 2000 }, { port: 6381 }, { port: 6382 }, { port: 6383 }],
       master: (m) => (m.parallelSyncs = 2),
     });
@@ -1087,7 +697,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('gives up on a replica stuck in reconf_sent after 10 s, marks it done and sends SLAVEOF again in the same pass', () => {
-    const sim = new Sim({
+    const sim = new FailoverWorld({
       replicas: [{ port: 6380, offset: 2000 }, { port: 6381, obeys: false }, { port: 6382 }],
       master: (m) => (m.parallelSyncs = 2),
     });
@@ -1107,7 +717,7 @@ describe('the failover state machine (§8)', () => {
 
   it('ends the failover after failover-timeout in reconf_slaves, with a best-effort SLAVEOF to replicas not yet told', () => {
     // parallel-syncs 1 and a replica that never moves: the next one is never told until the timeout.
-    const sim = new Sim({
+    const sim = new FailoverWorld({
       replicas: [{ port: 6380, offset: 2000 }, { port: 6381, obeys: false }, { port: 6382 }],
       master: (m) => (m.failoverTimeoutMs = 30_000),
     });
@@ -1126,7 +736,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('does not end while the promoted replica is SDOWN, not even for the timeout', () => {
-    const sim = new Sim({ replicas: [{ port: 6380 }, { port: 6381, obeys: false }], master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380 }, { port: 6381, obeys: false }], master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'reconf_slaves');
@@ -1141,7 +751,7 @@ describe('the failover state machine (§8)', () => {
   });
 
   it('switches to the promoted replica: +switch-master, replicas and old master re-added, state reset, config flushed', () => {
-    const sim = new Sim({ peers: [{ down: false }] });
+    const sim = new FailoverWorld({ peers: [{ down: false }] });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.replica(6381).flags.reconfDone);
@@ -1177,7 +787,7 @@ describe('the failover state machine (§8)', () => {
 
 describe('an automatic failover', () => {
   it('goes from +sdown to +switch-master with a peer, and then sees the old master down as a replica', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     sim.server(MASTER_PORT).up = false;
     sim.runUntil(() => sim.types().includes('+switch-master'));
@@ -1208,7 +818,7 @@ describe('an automatic failover', () => {
   });
 
   it('emits each event at the level of the reference table (§12.2)', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     sim.server(MASTER_PORT).up = false;
     sim.runUntil(() => sim.types().includes('+switch-master'));
@@ -1237,7 +847,7 @@ describe('an automatic failover', () => {
 
 describe('SENTINEL FAILOVER and SIMULATE-FAILURE', () => {
   it('answers -INPROG while a failover runs, and shows force_failover in the flags', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     expect(wire(sim.command('failover', 'mymaster'))).toBe('+OK\r\n');
     expect(wire(sim.command('failover', 'mymaster'))).toBe('-INPROG Failover already in progress\r\n');
@@ -1248,7 +858,7 @@ describe('SENTINEL FAILOVER and SIMULATE-FAILURE', () => {
   });
 
   it('is elected without votes, and asks peers nothing while the master is up', () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }, { vote: 'never' }] });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }, { vote: 'never' }] });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.types().includes('+switch-master'));
@@ -1257,7 +867,7 @@ describe('SENTINEL FAILOVER and SIMULATE-FAILURE', () => {
   });
 
   it('crash-after-election: logs and crashes right after +elected-leader', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     expect(wire(sim.command('simulate-failure', 'crash-after-election'))).toBe('+OK\r\n');
     sim.command('failover', 'mymaster');
@@ -1269,7 +879,7 @@ describe('SENTINEL FAILOVER and SIMULATE-FAILURE', () => {
   });
 
   it('crash-after-promotion: crashes right after the flush and +promoted-slave', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     sim.command('simulate-failure', 'crash-after-promotion');
     sim.command('failover', 'mymaster');
@@ -1290,7 +900,7 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
     `127.0.0.1,${fromPort},${from},${currentEpoch},mymaster,127.0.0.1,${port},${configEpoch}`;
 
   it('switches on a newer config epoch at a new address: +config-update-from, +switch-master, reset, flush', () => {
-    const sim = new Sim({ peers: [{}], master: (m) => (m.clientReconfigScript = '/opt/reconfig.sh') });
+    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.clientReconfigScript = '/opt/reconfig.sh') });
     sim.run(200);
     const mark = sim.mark();
     sim.hello(hello(1, 6380, 1));
@@ -1311,14 +921,14 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
         { host: '127.0.0.1', port: 6379 },
       ],
     });
-    expect(sim.core.scripts.jobs.map((j) => j.argv)).toEqual([
+    expect(sim.state.scripts.jobs.map((j) => j.argv)).toEqual([
       ['/opt/reconfig.sh', 'mymaster', 'observer', 'start', '127.0.0.1', '6379', '127.0.0.1', '6380'],
     ]);
     expect(wire(sim.command('get-master-addr-by-name', 'mymaster'))).toBe('*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n');
   });
 
   it('cancels its own failover attempt when a peer reports the switch', () => {
-    const sim = new Sim({ peers: [{ vote: 'never' }] });
+    const sim = new FailoverWorld({ peers: [{ vote: 'never' }] });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.flags.failoverInProgress);
@@ -1330,7 +940,7 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
   });
 
   it('only takes the epoch when the address is the same, without a flush', () => {
-    const sim = new Sim({ peers: [{}], sentinel: (c) => (c.currentEpoch = 1) });
+    const sim = new FailoverWorld({ peers: [{}], sentinel: (c) => (c.currentEpoch = 1) });
     sim.run(200);
     const saves = sim.saved.length;
     const mark = sim.mark();
@@ -1341,7 +951,7 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
   });
 
   it('ignores an older or equal config epoch, and a hello from an unknown master name', () => {
-    const sim = new Sim({ peers: [{}], master: (m) => (m.configEpoch = 2) });
+    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.configEpoch = 2) });
     sim.run(200);
     sim.hello(hello(0, 6380, 2));
     sim.hello(`127.0.0.1,26380,${P1},0,othermaster,127.0.0.1,6380,9`);
@@ -1352,8 +962,8 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
 
 describe('replicas that disagree with the configuration (§4.2)', () => {
   /** The world after a switch to 6380 learnt from a hello, with the old master back as a master. */
-  function afterSwitch(): Sim {
-    const sim = new Sim({ peers: [{}] });
+  function afterSwitch(): FailoverWorld {
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     sim.command('debug', 'info-period', '1000');
     sim.server(6380).role = 'master';
@@ -1382,7 +992,7 @@ describe('replicas that disagree with the configuration (§4.2)', () => {
   });
 
   it('fixes a replica that replicates from another address, failover-timeout after it changed', () => {
-    const sim = new Sim({ master: (m) => (m.failoverTimeoutMs = 20_000) });
+    const sim = new FailoverWorld({ master: (m) => (m.failoverTimeoutMs = 20_000) });
     sim.run(200);
     sim.command('debug', 'info-period', '1000');
     sim.server(6381).masterHost = '10.0.0.9';
@@ -1399,7 +1009,7 @@ describe('replicas that disagree with the configuration (§4.2)', () => {
   });
 
   it('does not fix replicas while the master is SDOWN', () => {
-    const sim = new Sim({ master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.run(200);
     sim.server(6381).masterPort = 7000;
     untilSdown(sim);
@@ -1411,7 +1021,7 @@ describe('replicas that disagree with the configuration (§4.2)', () => {
     // redis-sentinel 7.0.15 monitoring 127.0.0.1:<port> with a replica started with `replicaof localhost <port>`
     // logged `+fix-slave-config` failover-timeout later, and the replica then reported master_host:127.0.0.1:
     // with resolve-hostnames no, a name is never resolved for this comparison.
-    const sim = new Sim({ master: (m) => (m.failoverTimeoutMs = 5000), resolve: (h) => (h === 'localhost' ? '127.0.0.1' : null) });
+    const sim = new FailoverWorld({ master: (m) => (m.failoverTimeoutMs = 5000), resolve: (h) => (h === 'localhost' ? '127.0.0.1' : null) });
     sim.server(6381).masterHost = 'localhost';
     sim.run(200);
     sim.command('debug', 'info-period', '1000');
@@ -1423,11 +1033,11 @@ describe('replicas that disagree with the configuration (§4.2)', () => {
 
 describe('client-reconfig-script (§10)', () => {
   it('is queued with role leader when this sentinel sees the promotion', () => {
-    const sim = new Sim({ master: (m) => (m.clientReconfigScript = '/opt/reconfig.sh') });
+    const sim = new FailoverWorld({ master: (m) => (m.clientReconfigScript = '/opt/reconfig.sh') });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.types().includes('+promoted-slave'));
-    expect(sim.core.scripts.jobs.map((j) => j.argv)).toEqual([
+    expect(sim.state.scripts.jobs.map((j) => j.argv)).toEqual([
       ['/opt/reconfig.sh', 'mymaster', 'leader', 'start', '127.0.0.1', '6379', '127.0.0.1', '6380'],
     ]);
     sim.tick();
@@ -1438,7 +1048,7 @@ describe('client-reconfig-script (§10)', () => {
 
   it('uses host names with announce-hostnames', () => {
     const resolve = (h: string) => ({ 'db-a.example': '10.0.0.1', 'db-b.example': '10.0.0.2' })[h] ?? null;
-    const sim = new Sim({
+    const sim = new FailoverWorld({
       replicas: [],
       resolve,
       sentinel: (c) => {
@@ -1452,7 +1062,7 @@ describe('client-reconfig-script (§10)', () => {
       },
     });
     sim.hello(`10.0.0.7,26380,${P1},1,mymaster,db-b.example,6379,1`);
-    expect(sim.core.scripts.jobs.map((j) => j.argv)).toEqual([
+    expect(sim.state.scripts.jobs.map((j) => j.argv)).toEqual([
       ['/opt/reconfig.sh', 'mymaster', 'observer', 'start', 'db-a.example', '6379', 'db-b.example', '6379'],
     ]);
   });
@@ -1460,13 +1070,13 @@ describe('client-reconfig-script (§10)', () => {
 
 describe('TILT (§9)', () => {
   it('enters TILT when the timer runs more than 2 s late, or backwards, and says how late it ran', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     sim.tick(2000);
-    expect(sim.core.tilt).toBe(false);
+    expect(sim.state.tilt).toBe(false);
     const mark = sim.mark();
     sim.tick(2001);
-    expect(sim.core.tilt).toBe(true);
+    expect(sim.state.tilt).toBe(true);
     // The second line is ours, not Redis's: the measured gap behind the TILT.
     expect(sim.timeline(mark)).toEqual([
       '+tilt #tilt mode entered',
@@ -1474,20 +1084,20 @@ describe('TILT (§9)', () => {
     ]);
     expect(sim.events().find((e) => e.type === '+tilt')).toMatchObject({ level: 'warning', masterName: null });
 
-    const back = new Sim();
+    const back = new FailoverWorld();
     back.run(200);
     back.tick(-1);
-    expect(back.core.tilt).toBe(true);
+    expect(back.state.tilt).toBe(true);
   });
 
   it('freezes SDOWN, asks nobody, and leaves TILT once tilt-period has passed', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     sim.tick(3000);
     const entered = sim.now;
     sim.server(MASTER_PORT).up = false;
     sim.runUntil(() => sim.now === entered + 29_900);
-    expect(sim.core.tilt).toBe(true);
+    expect(sim.state.tilt).toBe(true);
     expect(sim.master.flags.sdown).toBe(false);
     expect(sim.sentTo(P1, 'SENTINEL')).toEqual([]);
     sim.tick();
@@ -1498,7 +1108,7 @@ describe('TILT (§9)', () => {
   });
 
   it('keeps SDOWN set during TILT even when the master answers again', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     untilSdown(sim);
     sim.server(MASTER_PORT).up = true;
@@ -1509,19 +1119,19 @@ describe('TILT (§9)', () => {
   });
 
   it('answers is-master-down with 0 during TILT, but still votes', () => {
-    const sim = new Sim();
+    const sim = new FailoverWorld();
     sim.run(200);
     untilSdown(sim);
     sim.tick(2500);
     expect(wire(sim.command('is-master-down-by-addr', '127.0.0.1', '6379', '1', P1))).toBe(`*3\r\n:0\r\n$40\r\n${P1}\r\n:1\r\n`);
     expect(sim.lines()).toContain(`+vote-for-leader ${P1} 1`);
     sim.run(30_000);
-    expect(sim.core.tilt).toBe(false);
+    expect(sim.state.tilt).toBe(false);
     expect(wire(sim.command('is-master-down-by-addr', '127.0.0.1', '6379', '1', '*'))).toBe('*3\r\n:1\r\n$1\r\n*\r\n:0\r\n');
   });
 
   it('does not act on INFO during TILT: the promotion is seen only after it', () => {
-    const sim = new Sim({ replicas: [{ port: 6380, obeys: false }] });
+    const sim = new FailoverWorld({ replicas: [{ port: 6380, obeys: false }] });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.runUntil(() => sim.master.failoverState === 'wait_promotion');
@@ -1536,17 +1146,17 @@ describe('TILT (§9)', () => {
   });
 
   it('still follows a newer configuration from a hello during TILT', () => {
-    const sim = new Sim({ peers: [{}] });
+    const sim = new FailoverWorld({ peers: [{}] });
     sim.run(200);
     sim.tick(2500);
     sim.hello(`127.0.0.1,26380,${P1},1,mymaster,127.0.0.1,6380,1`);
-    expect(sim.core.tilt).toBe(true);
+    expect(sim.state.tilt).toBe(true);
     expect(sim.master.addr.port).toBe(6380);
     expect(sim.types()).toContain('+switch-master');
   });
 
   it('does not start or advance a failover during TILT', () => {
-    const sim = new Sim({ quorum: 1 });
+    const sim = new FailoverWorld({ quorum: 1 });
     sim.run(200);
     sim.command('failover', 'mymaster');
     sim.tick(2500);
@@ -1576,7 +1186,7 @@ describe('elections of the fast profile', () => {
   const FAST_STEP = 10;
 
   it('starts at once, after the jitter only, when it comes first by run id', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
@@ -1585,7 +1195,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('waits 100 ms and 3 timer runs per peer before it in run-id order that reports the master down', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
@@ -1593,7 +1203,7 @@ describe('elections of the fast profile', () => {
     expect((sim.timeOf('+try-failover') as number) - odownAt).toBe(2 * 100 + 21 + FAST_STEP - ((2 * 100 + 21) % FAST_STEP));
 
     // With a slow timer, the timer runs count: six runs after the one that first saw ODOWN.
-    const slow = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
+    const slow = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last });
     slow.run(200);
     untilSdown(slow);
     slow.runUntil(() => slow.types().includes('+try-failover'), 5000, 200);
@@ -1601,7 +1211,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('is not held back by a peer that is down, or that sees the master up', () => {
-    const sim = new Sim({ peers: [{ up: false }, { down: false }, {}], quorum: 2, tuning: FAST_TUNING, sentinel: last });
+    const sim = new FailoverWorld({ peers: [{ up: false }, { down: false }, {}], quorum: 2, tuning: FAST_TUNING, sentinel: last });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
@@ -1611,7 +1221,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('counts a peer before it that has not answered since the master went down: it may be stalled, or have started', () => {
-    const sim = new Sim({ peers: [{ answer: () => null }, {}], tuning: FAST_TUNING, sentinel: last });
+    const sim = new FailoverWorld({ peers: [{ answer: () => null }, {}], tuning: FAST_TUNING, sentinel: last });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('+try-failover'), 5000, FAST_STEP);
@@ -1619,7 +1229,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('defers its own attempt once it votes for the peer that went first, as Redis does', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.master.flags.odown, 5000, FAST_STEP);
@@ -1630,7 +1240,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('ends an election nobody can win at once, and retries it in a new epoch', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING });
     sim.peer(P1).answer = selfishUntil(P1, 1);
     sim.peer(P2).answer = selfishUntil(P2, 1);
     sim.run(200);
@@ -1652,7 +1262,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('retries at most 10 times quickly while the master stays ODOWN, then waits as Redis does', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.peer(P1).answer = selfishUntil(P1, Infinity);
     sim.peer(P2).answer = selfishUntil(P2, Infinity);
     sim.run(200);
@@ -1664,7 +1274,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('does not retry after voting for a peer in the next epoch', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, sentinel: last, master: (m) => (m.failoverTimeoutMs = 10_000) });
     sim.peer(P1).answer = selfishUntil(P1, 1);
     sim.peer(P2).answer = selfishUntil(P2, 1);
     sim.run(200);
@@ -1676,7 +1286,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('does not retry an election it knows a peer won, nor one overtaken by a newer epoch', () => {
-    const lost = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const lost = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
     for (const p of [P1, P2]) lost.peer(p).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : arr(int(1), str(P1), int(1)));
     lost.run(200);
     untilSdown(lost);
@@ -1687,7 +1297,7 @@ describe('elections of the fast profile', () => {
 
     // A peer's hello brings epoch 2 while epoch 1 cannot elect anybody: somebody may be running a
     // newer election. As in Redis, the attempt goes on (asking in epoch 2) until the election timeout.
-    const overtaken = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const overtaken = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
     overtaken.peer(P1).answer = selfishUntil(P1, 2);
     overtaken.peer(P2).answer = selfishUntil(P2, 2);
     overtaken.run(200);
@@ -1701,7 +1311,7 @@ describe('elections of the fast profile', () => {
 
   it('does not call an election leaderless when a peer has a majority, though not our quorum', () => {
     // Quorum is per sentinel: a peer configured with quorum 2 is elected by these two votes.
-    const sim = new Sim({ peers: [{}, {}], quorum: 3, tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
+    const sim = new FailoverWorld({ peers: [{}, {}], quorum: 3, tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 10_000) });
     for (const p of [P1, P2]) sim.peer(p).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : arr(int(1), str(P1), int(Number(args[4]))));
     sim.run(200);
     untilSdown(sim);
@@ -1712,7 +1322,7 @@ describe('elections of the fast profile', () => {
   });
 
   it('keeps Redis\'s election timeout and retry delay when a vote stays unknown', () => {
-    const sim = new Sim({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 5000) });
+    const sim = new FailoverWorld({ peers: [{}, {}], tuning: FAST_TUNING, master: (m) => (m.failoverTimeoutMs = 5000) });
     sim.peer(P1).answer = selfishUntil(P1, 1);
     sim.peer(P2).answer = (args) => (args[5] === '*' ? arr(int(1), str('*'), int(0)) : null);
     sim.run(200);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHello, formatHello } from '../../src/core/hello.js';
 import { parseInfo } from '../../src/core/info.js';
 import { describeFields } from '../../src/core/describe.js';
+import { isMasterDownByAddr } from '../../src/core/election.js';
 import { CoreHarness, MYID, PEER_ID, infoText, pong } from './core-fixture.js';
 
 const MASTER_INFO = [
@@ -178,29 +179,27 @@ describe('monitoring in the core', () => {
 
   it('learns a peer from a hello, emits +sentinel, persists it, and adopts a higher epoch', () => {
     const h = new CoreHarness();
-    h.core.processHello(`127.0.0.1,26380,${PEER_ID},5,mymaster,127.0.0.1,6379,0`);
-    h.drain();
+    h.step({ kind: 'hello', payload: `127.0.0.1,26380,${PEER_ID},5,mymaster,127.0.0.1,6379,0` });
     expect([...h.master.sentinels.keys()]).toEqual([PEER_ID]);
     expect(h.eventLines()).toContain(`+sentinel sentinel ${PEER_ID} 127.0.0.1 26380 @ mymaster 127.0.0.1 6379`);
     expect(h.eventLines()).toContain('+new-epoch 5');
-    expect(h.core.currentEpoch).toBe(5);
+    expect(h.state.settings.currentEpoch).toBe(5);
     expect(h.saved.at(-1)?.masters[0].knownSentinels).toEqual([{ host: '127.0.0.1', port: 26380, runid: PEER_ID }]);
   });
 
   it('treats a known run id at a new address as an address switch', () => {
     const h = new CoreHarness();
-    h.core.processHello(`127.0.0.1,26380,${PEER_ID},0,mymaster,127.0.0.1,6379,0`);
-    h.core.processHello(`127.0.0.1,26390,${PEER_ID},0,mymaster,127.0.0.1,6379,0`);
-    h.drain();
+    h.step({ kind: 'hello', payload: `127.0.0.1,26380,${PEER_ID},0,mymaster,127.0.0.1,6379,0` });
+    h.step({ kind: 'hello', payload: `127.0.0.1,26390,${PEER_ID},0,mymaster,127.0.0.1,6379,0` });
     expect(h.master.sentinels.get(PEER_ID)?.addr.port).toBe(26390);
     expect(h.eventLines()).toContain(`+sentinel-address-switch master mymaster 127.0.0.1 6379 ip 127.0.0.1 port 26390 for ${PEER_ID}`);
   });
 
   it('ignores hellos for unknown masters and malformed ones', () => {
     const h = new CoreHarness();
-    h.core.processHello(`127.0.0.1,26380,${PEER_ID},0,other,127.0.0.1,6379,0`);
-    h.core.processHello('garbage');
-    h.core.processHello(`not-an-ip,26380,${PEER_ID},0,mymaster,127.0.0.1,6379,0`);
+    h.step({ kind: 'hello', payload: `127.0.0.1,26380,${PEER_ID},0,other,127.0.0.1,6379,0` });
+    h.step({ kind: 'hello', payload: 'garbage' });
+    h.step({ kind: 'hello', payload: `not-an-ip,26380,${PEER_ID},0,mymaster,127.0.0.1,6379,0` });
     expect(h.master.sentinels.size).toBe(0);
   });
 
@@ -228,11 +227,11 @@ describe('monitoring in the core', () => {
 describe('votes', () => {
   it('votes once per epoch and persists the vote before answering', () => {
     const h = new CoreHarness();
-    const first = h.core.isMasterDownByAddr('127.0.0.1', 6379, 1, PEER_ID);
+    const first = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, PEER_ID));
     expect(first).toEqual({ down: false, leader: PEER_ID, epoch: 1 });
     expect(h.saved.at(-1)?.masters[0].leaderEpoch).toBe(1);
-    const second = h.core.isMasterDownByAddr('127.0.0.1', 6379, 1, 'c'.repeat(40));
+    const second = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, 'c'.repeat(40)));
     expect(second.leader).toBe(PEER_ID);
-    expect(h.core.isMasterDownByAddr('127.0.0.1', 9999, 1, '*')).toEqual({ down: false, leader: '*', epoch: 0 });
+    expect(h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 9999, 1, '*'))).toEqual({ down: false, leader: '*', epoch: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
+import { isMasterDownByAddr } from '../../src/core/election.js';
 import { ScriptQueue, SCRIPT_MAX_QUEUE, SCRIPT_MAX_RUNNING } from '../../src/core/scripts.js';
 import { REDIS_TIMINGS } from '../../src/core/timing.js';
 import { encodeReply } from '../../src/resp/encode.js';
@@ -19,14 +20,14 @@ function withNotify(): CoreHarness {
   return new CoreHarness((c) => (c.masters[0].notificationScript = NOTIFY));
 }
 
-const argvs = (h: CoreHarness) => h.core.scripts.jobs.map((j) => j.argv);
+const argvs = (h: CoreHarness) => h.state.scripts.jobs.map((j) => j.argv);
 
 function runScripts(actions: Action[]): Array<{ job: number; argv: string[] }> {
   return actions.flatMap((a) => (a.kind === 'run-script' ? [{ job: a.job, argv: a.argv }] : []));
 }
 
 function pendingScripts(h: CoreHarness): string {
-  const reply = sentinelCommand(h.core, ['pending-scripts'], { isExecutable: () => true });
+  const reply = h.sentinelCommand(['pending-scripts'], { isExecutable: () => true });
   return encodeReply(reply, 2).toString('utf8');
 }
 
@@ -72,7 +73,7 @@ describe('notification-script', () => {
 
   it('is queued for warnings about a master that carry no instance prefix (+new-epoch, +vote-for-leader)', () => {
     const h = withNotify();
-    h.core.isMasterDownByAddr('127.0.0.1', 6379, 4, PEER_ID);
+    h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 4, PEER_ID));
     expect(argvs(h)).toEqual([
       [NOTIFY, '+new-epoch', '4'],
       [NOTIFY, '+vote-for-leader', `${PEER_ID} 4`],
@@ -84,11 +85,10 @@ describe('notification-script', () => {
     h.advance(100);
     h.connectAll();
     h.answer(h.master, 'INFO', { type: 'string', value: 'run_id:' + '1'.repeat(40) + '\r\nrole:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\n' });
-    h.core.emit('verbose', '-role-change', h.master, 'new reported role is slave');
-    h.core.emit('debug', '-cmd-link-reconnection', h.master, '#Connection refused');
+    h.command((cx) => cx.emit('verbose', '-role-change', h.master, 'new reported role is slave'));
+    h.command((cx) => cx.emit('debug', '-cmd-link-reconnection', h.master, '#Connection refused'));
     h.now += 5000;
-    h.core.tick();
-    h.drain();
+    h.tick();
     expect(h.eventLines()).toContain('+slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379');
     expect(h.eventLines()).toContain('+tilt #tilt mode entered');
     expect(argvs(h)).toEqual([]);
@@ -99,24 +99,21 @@ describe('notification-script', () => {
     h.advance(100);
     h.advance(7000);
     expect(h.eventLines()).toContain(`+sdown ${M}`);
-    expect(h.core.scripts.jobs).toEqual([]);
+    expect(h.state.scripts.jobs).toEqual([]);
   });
 
   it('starts on the next tick with the queued argv, and reports +script-child with the pid (debug)', () => {
     const h = withNotify();
-    h.core.emit('warning', '+sdown', h.master);
-    h.drain();
+    h.command((cx) => cx.emit('warning', '+sdown', h.master));
     const mark = h.actions.length;
     h.advance(100);
     const started = runScripts(h.actions.slice(mark));
     expect(started.map((s) => s.argv)).toEqual([[NOTIFY, '+sdown', M]]);
-    h.core.onScriptStarted(started[0].job, 4242);
-    h.drain();
+    h.step({ kind: 'script-started', job: started[0].job, pid: 4242 });
     expect(h.events.at(-1)).toMatchObject({ level: 'debug', type: '+script-child', message: '4242' });
-    h.core.onScriptExited(4242, 0, 0);
-    h.drain();
+    h.step({ kind: 'script-exited', pid: 4242, exitCode: 0, signal: 0 });
     expect(h.events.at(-1)).toMatchObject({ level: 'debug', type: '-script-child', message: '4242 0 0' });
-    expect(h.core.scripts.jobs).toEqual([]);
+    expect(h.state.scripts.jobs).toEqual([]);
     expect(h.events.map((e) => e.type)).not.toContain('-script-error');
   });
 });
@@ -143,15 +140,15 @@ describe('the script queue', () => {
 
   it('runs at most 16 jobs at once, oldest first', () => {
     const h = withNotify();
-    for (let i = 0; i < 20; i++) h.core.scripts.add(['/x', String(i)]);
+    for (let i = 0; i < 20; i++) h.state.scripts.add(['/x', String(i)]);
     const mark = h.actions.length;
     h.advance(100);
     const started = runScripts(h.actions.slice(mark));
     expect(started.map((s) => s.argv[1])).toEqual([...Array(SCRIPT_MAX_RUNNING).keys()].map(String));
-    started.forEach((s, i) => h.core.onScriptStarted(s.job, 1000 + i));
+    started.forEach((s, i) => h.step({ kind: 'script-started', job: s.job, pid: 1000 + i }));
     h.advance(100);
     expect(runScripts(h.actions.slice(mark))).toHaveLength(16);
-    h.core.onScriptExited(1003, 0, 0);
+    h.step({ kind: 'script-exited', pid: 1003, exitCode: 0, signal: 0 });
     const before = h.actions.length;
     h.advance(100);
     expect(runScripts(h.actions.slice(before)).map((s) => s.argv[1])).toEqual(['16']);
@@ -186,38 +183,35 @@ describe('the script queue', () => {
 
   it('does not retry other exit codes, and reports them with -script-error <path> <signal> <code>', () => {
     const h = withNotify();
-    h.core.scripts.add(['/fails.sh']);
+    h.state.scripts.add(['/fails.sh']);
     const mark = h.actions.length;
     h.advance(100);
-    h.core.onScriptStarted(runScripts(h.actions.slice(mark))[0].job, 77);
-    h.core.onScriptExited(77, 2, 0);
-    h.drain();
+    h.step({ kind: 'script-started', job: runScripts(h.actions.slice(mark))[0].job, pid: 77 });
+    h.step({ kind: 'script-exited', pid: 77, exitCode: 2, signal: 0 });
     expect(h.events.filter((e) => e.type.endsWith('script-error') || e.type === '-script-child').map((e) => [e.level, e.type, e.message])).toEqual([
       ['debug', '-script-child', '77 2 0'],
       ['warning', '-script-error', '/fails.sh 0 2'],
     ]);
-    expect(h.core.scripts.jobs).toEqual([]);
+    expect(h.state.scripts.jobs).toEqual([]);
   });
 
   it('reports a failure to start as -script-error <path> 99 0 and tries again on the next tick', () => {
     const h = withNotify();
-    h.core.scripts.add(['/x.sh']);
+    h.state.scripts.add(['/x.sh']);
     let mark = h.actions.length;
     h.advance(100);
     const job = runScripts(h.actions.slice(mark))[0].job;
-    h.core.onScriptSpawnFailed(job);
-    h.drain();
+    h.step({ kind: 'script-spawn-failed', job });
     expect(h.events.at(-1)).toMatchObject({ level: 'warning', type: '-script-error', message: '/x.sh 99 0' });
     mark = h.actions.length;
     h.advance(100);
     expect(runScripts(h.actions.slice(mark))).toHaveLength(1);
-    expect(h.core.scripts.jobs[0].retryNum).toBe(2);
+    expect(h.state.scripts.jobs[0].retryNum).toBe(2);
   });
 
   it('logs a pid it does not know', () => {
     const h = withNotify();
-    h.core.onScriptExited(999, 0, 0);
-    h.drain();
+    h.step({ kind: 'script-exited', pid: 999, exitCode: 0, signal: 0 });
     expect(h.actions.filter((a) => a.kind === 'log').map((a) => a.kind === 'log' && a.message)).toEqual([
       "waitpid() returned a pid (999) we can't find in our scripts execution queue!",
     ]);
@@ -225,10 +219,10 @@ describe('the script queue', () => {
 
   it('kills a script running longer than 60 s with -script-timeout <path> <pid>, then retries it', () => {
     const h = withNotify();
-    h.core.scripts.add(['/slow.sh']);
+    h.state.scripts.add(['/slow.sh']);
     h.advance(100);
     const startedAt = h.now;
-    h.core.onScriptStarted(runScripts(h.actions)[0].job, 321);
+    h.step({ kind: 'script-started', job: runScripts(h.actions)[0].job, pid: 321 });
     // Answer PINGs so the monitoring does not interfere; scripts do not care about TILT.
     h.advanceAnswering(60_000, [h.master]);
     expect(h.actions.some((a) => a.kind === 'kill-script')).toBe(false);
@@ -236,23 +230,22 @@ describe('the script queue', () => {
     expect(h.now - startedAt).toBe(60_100);
     expect(h.actions.filter((a) => a.kind === 'kill-script')).toEqual([{ kind: 'kill-script', pid: 321 }]);
     expect(h.events.at(-1)).toMatchObject({ level: 'warning', type: '-script-timeout', message: '/slow.sh 321' });
-    h.core.onScriptExited(321, 0, 9);
-    h.drain();
-    expect(h.core.scripts.jobs).toMatchObject([{ running: false, retryNum: 1, startTime: h.now + 30_000 }]);
+    h.step({ kind: 'script-exited', pid: 321, exitCode: 0, signal: 9 });
+    expect(h.state.scripts.jobs).toMatchObject([{ running: false, retryNum: 1, startTime: h.now + 30_000 }]);
   });
 });
 
 describe('SENTINEL PENDING-SCRIPTS', () => {
   it('lists each job as a map of argv, flags, pid, run-time or run-delay, and retry-num', () => {
     const h = withNotify();
-    h.core.scripts.add(['/a.sh', 'one']);
-    h.core.scripts.add(['/b.sh', 'two', 'three']);
+    h.state.scripts.add(['/a.sh', 'one']);
+    h.state.scripts.add(['/b.sh', 'two', 'three']);
     h.advance(100);
     const [a, b] = runScripts(h.actions);
-    h.core.onScriptStarted(a.job, 11);
-    h.core.onScriptStarted(b.job, 12);
+    h.step({ kind: 'script-started', job: a.job, pid: 11 });
+    h.step({ kind: 'script-started', job: b.job, pid: 12 });
     h.now += 250;
-    h.core.onScriptExited(12, 1, 0);
+    h.step({ kind: 'script-exited', pid: 12, exitCode: 1, signal: 0 });
     h.now += 1000;
     expect(pendingScripts(h)).toBe(
       '*2\r\n' + jobReply(['/a.sh', 'one'], true, 11, 1250, 1) + jobReply(['/b.sh', 'two', 'three'], false, 0, 29_000, 1),
@@ -261,7 +254,7 @@ describe('SENTINEL PENDING-SCRIPTS', () => {
 
   it('shows a run-delay of 0 for a job waiting for its first run', () => {
     const h = withNotify();
-    h.core.scripts.add(['/a.sh']);
+    h.state.scripts.add(['/a.sh']);
     expect(pendingScripts(h)).toBe('*1\r\n' + jobReply(['/a.sh'], false, 0, 0, 0));
   });
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptySentinelConfig, newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
+import { emptySentinelConfig, type SentinelConfig } from '../../src/config/model.js';
 import type { Action } from '../../src/core/actions.js';
+import { isMasterDownByAddr } from '../../src/core/election.js';
 import { NOT_SAVED_PREFIX, PersistGate, SAVED_LINE } from '../../src/core/persist-gate.js';
-import { SentinelCore } from '../../src/core/sentinel.js';
 import { OK_IF_FLUSHED, sentinelCommand } from '../../src/server/commands/sentinel-subcommands.js';
-import { MYID, PEER_ID } from './core-fixture.js';
+import { CoreHarness, PEER_ID } from './core-fixture.js';
 
 /** A gate over a disk whose writes finish when the test says so. */
 function gateWithSlowDisk() {
@@ -104,27 +104,20 @@ describe('PersistGate', () => {
   });
 });
 
-describe('a core without a synchronous saveConfig', () => {
-  function asyncCore() {
-    const c = emptySentinelConfig();
-    c.myid = MYID;
-    c.masters.push(newMasterConfig('mymaster', '127.0.0.1', 6379, 2));
-    return new SentinelCore({ config: c, clock: () => 1_000_000, random: () => 0.5, resolve: () => null, listeningPort: 26379 });
-  }
-
+describe('a core', () => {
   it('queues a persist action and answers FLUSHCONFIG with the OK that waits for the write', () => {
-    const core = asyncCore();
-    expect(sentinelCommand(core, ['flushconfig'], { isExecutable: () => false })).toBe(OK_IF_FLUSHED);
-    const actions = core.takeActions();
+    const h = new CoreHarness();
+    expect(h.command((cx) => sentinelCommand(cx, ['flushconfig'], { isExecutable: () => false }))).toBe(OK_IF_FLUSHED);
+    const actions = h.lastOutput?.actions ?? [];
     expect(actions).toHaveLength(1);
     expect(actions[0]).toEqual({ kind: 'persist' });
   });
 
   it('queues the vote to disk ahead of its announcement', () => {
-    const core = asyncCore();
-    const answer = core.isMasterDownByAddr('127.0.0.1', 6379, 1, PEER_ID);
+    const h = new CoreHarness();
+    const answer = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, PEER_ID));
     expect(answer).toMatchObject({ leader: PEER_ID, epoch: 1 });
-    const kinds = core.takeActions().map((a) => (a.kind === 'event' ? a.event.type : a.kind));
+    const kinds = (h.lastOutput?.actions ?? []).map((a) => (a.kind === 'event' ? a.event.type : a.kind));
     const vote = kinds.indexOf('+vote-for-leader');
     expect(vote).toBeGreaterThan(0);
     expect(kinds.slice(0, vote)).toContain('persist');

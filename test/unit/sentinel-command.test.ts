@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptySentinelConfig, newMasterConfig } from '../../src/config/model.js';
 import type { Action } from '../../src/core/actions.js';
+import { renamed } from '../../src/core/links.js';
 import { sentinelInfo } from '../../src/core/operations.js';
-import { SentinelCore } from '../../src/core/sentinel.js';
+import { createReplica } from '../../src/core/roster.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { sentinelSection } from '../../src/server/commands/info.js';
@@ -15,9 +15,7 @@ const SCRIPT = '/opt/scripts/notify.sh';
 const env: CommandEnvironment = { isExecutable: (path) => path === SCRIPT };
 
 function run(h: CoreHarness, ...argv: string[]): Reply {
-  const reply = sentinelCommand(h.core, argv, env);
-  h.drain();
-  return reply;
+  return h.sentinelCommand(argv, env);
 }
 
 /** The reply as a RESP2 (or RESP3) client receives it. */
@@ -58,21 +56,17 @@ const FLUSH_FAILED = '-ERR Failed to save config file. Check server logs.\r\n';
 const SAVED = 'Sentinel new configuration saved on disk';
 const MASTER_DESC = 'master mymaster 127.0.0.1 6379';
 
-/** A core like CoreHarness's whose config saves fail with `error` while it is set. */
+/** A CoreHarness whose config writes fail with `disk.error` (unless null); `take` gives its events and log lines since the last take. */
 function coreWithDisk(disk: { error: string | null }, resolve: (host: string) => string | null = () => null) {
-  const config = emptySentinelConfig();
-  config.myid = MYID;
-  config.masters.push(newMasterConfig('mymaster', '127.0.0.1', 6379, 2));
-  const core = new SentinelCore({
-    config,
-    clock: () => 1_000_000,
-    random: () => 0.5,
-    resolve,
-    saveConfig: () => disk.error,
-    listeningPort: 26379,
-  });
-  const take = () => timeline(core.takeActions());
-  return { core, take };
+  const h = new CoreHarness(undefined, undefined, { resolve });
+  h.diskError = disk.error;
+  let taken = 0;
+  const take = () => {
+    const since = h.actions.slice(taken);
+    taken = h.actions.length;
+    return timeline(since);
+  };
+  return { h, take };
 }
 
 function withPeers(runids: string[]): CoreHarness {
@@ -128,8 +122,8 @@ describe('SENTINEL MASTERS / MASTER / REPLICAS / SLAVES / SENTINELS', () => {
 
   it('leaves replicas with replica-announced no out of REPLICAS and SLAVES, but counts them in num-slaves', () => {
     const h = new CoreHarness();
-    const shown = h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
-    const hidden = h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6381 });
+    const shown = h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
+    const hidden = h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6381 }));
     if (!shown || !hidden) throw new Error('replicas not created');
     hidden.replicaAnnounced = false;
     for (const sub of ['replicas', 'slaves']) {
@@ -223,7 +217,7 @@ describe('SENTINEL INFO-CACHE', () => {
 
   it('gives the age and text of the last INFO of the master, then of each replica', () => {
     const h = new CoreHarness();
-    const r = h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    const r = h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     if (!r) throw new Error('replica not created');
     r.info = 'role:slave\r\n';
     r.infoRefresh = h.now - 700;
@@ -318,13 +312,13 @@ describe('SENTINEL CONFIG', () => {
     expect(after).toEqual(['log', 'close']);
     expect(sent(h, 'config', 'get', 'sentinel-*')).toBe('*4\r\n$13\r\nsentinel-user\r\n$0\r\n\r\n$13\r\nsentinel-pass\r\n$1\r\np\r\n');
     run(h, 'config', 'set', 'sentinel-pass', '');
-    expect(h.core.sentinelPass).toBeNull();
+    expect(h.state.settings.sentinelPass).toBeNull();
   });
 
   it('SET answers the flush error when the config cannot be saved', () => {
     const disk = { error: 'Is a directory' as string | null };
-    const { core, take } = coreWithDisk(disk);
-    expect(wire(sentinelCommand(core, ['config', 'set', 'announce-port', '0'], env))).toBe(FLUSH_FAILED);
+    const { h, take } = coreWithDisk(disk);
+    expect(wire(h.sentinelCommand(['config', 'set', 'announce-port', '0'], env))).toBe(FLUSH_FAILED);
     expect(take()).toEqual(['WARNING: Sentinel was not able to save the new configuration on disk!!!: Is a directory']);
   });
 });
@@ -374,13 +368,13 @@ describe('SENTINEL MONITOR', () => {
 
   it('accepts a hostname when resolve-hostnames is on and it resolves', () => {
     const disk = { error: null };
-    const { core } = coreWithDisk(disk, (host) => (host === 'db.example' ? '10.0.0.5' : null));
-    expect(wire(sentinelCommand(core, ['monitor', 'm2', 'db.example', '6379', '1'], env))).toBe(
+    const { h } = coreWithDisk(disk, (host) => (host === 'db.example' ? '10.0.0.5' : null));
+    expect(wire(h.sentinelCommand(['monitor', 'm2', 'db.example', '6379', '1'], env))).toBe(
       '-ERR Invalid IP address or hostname specified\r\n',
     );
-    core.resolveHostnames = true;
-    expect(wire(sentinelCommand(core, ['monitor', 'm2', 'db.example', '6379', '1'], env))).toBe('+OK\r\n');
-    expect(core.masters.get('m2')?.addr).toEqual({ hostname: 'db.example', ip: '10.0.0.5', port: 6379 });
+    h.state.settings.resolveHostnames = true;
+    expect(wire(h.sentinelCommand(['monitor', 'm2', 'db.example', '6379', '1'], env))).toBe('+OK\r\n');
+    expect(h.state.masters.get('m2')?.addr).toEqual({ hostname: 'db.example', ip: '10.0.0.5', port: 6379 });
   });
 
   it('accepts any name, the empty one included', () => {
@@ -391,36 +385,36 @@ describe('SENTINEL MONITOR', () => {
 
   it('still monitors the master when the flush fails, and says so', () => {
     const disk = { error: 'Is a directory' as string | null };
-    const { core, take } = coreWithDisk(disk);
-    expect(wire(sentinelCommand(core, ['monitor', 'm9', '127.0.0.1', '7000', '1'], env))).toBe(FLUSH_FAILED);
+    const { h, take } = coreWithDisk(disk);
+    expect(wire(h.sentinelCommand(['monitor', 'm9', '127.0.0.1', '7000', '1'], env))).toBe(FLUSH_FAILED);
     expect(take()).toEqual([
       'WARNING: Sentinel was not able to save the new configuration on disk!!!: Is a directory',
       '+monitor master m9 127.0.0.1 7000 quorum 1',
     ]);
-    expect(core.masters.has('m9')).toBe(true);
+    expect(h.state.masters.has('m9')).toBe(true);
   });
 });
 
 describe('SENTINEL REMOVE', () => {
   it('emits -monitor, forgets the master with its replicas and peers, then flushes', () => {
     const h = withPeers([PEER_ID]);
-    h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     const before = h.actions.length;
     expect(sent(h, 'remove', 'mymaster')).toBe('+OK\r\n');
     expect(timeline(h.actions.slice(before))).toEqual([`-monitor ${MASTER_DESC}`, SAVED]);
-    expect(h.core.masters.size).toBe(0);
+    expect(h.state.masters.size).toBe(0);
     expect(h.saved[0].masters).toEqual([]);
     expect(sent(h, 'remove', 'mymaster')).toBe(NO_SUCH_MASTER);
   });
 
   it('answers the flush error, the master being removed anyway', () => {
-    const { core, take } = coreWithDisk({ error: 'Is a directory' });
-    expect(wire(sentinelCommand(core, ['remove', 'mymaster'], env))).toBe(FLUSH_FAILED);
+    const { h, take } = coreWithDisk({ error: 'Is a directory' });
+    expect(wire(h.sentinelCommand(['remove', 'mymaster'], env))).toBe(FLUSH_FAILED);
     expect(take()).toEqual([
       `-monitor ${MASTER_DESC}`,
       'WARNING: Sentinel was not able to save the new configuration on disk!!!: Is a directory',
     ]);
-    expect(core.masters.size).toBe(0);
+    expect(h.state.masters.size).toBe(0);
   });
 });
 
@@ -450,7 +444,7 @@ describe('SENTINEL SET', () => {
 
   it('copies down-after-milliseconds to the replicas and peers', () => {
     const h = withPeers([PEER_ID]);
-    const r = h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    const r = h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     run(h, 'set', 'mymaster', 'down-after-milliseconds', '1234');
     expect(r?.downAfterMs).toBe(1234);
     expect([...h.master.sentinels.values()][0].downAfterMs).toBe(1234);
@@ -529,15 +523,15 @@ describe('SENTINEL SET', () => {
 
   it('answers the flush error on success, but the option error after a partial change', () => {
     const disk = { error: 'Is a directory' as string | null };
-    const { core, take } = coreWithDisk(disk);
-    expect(wire(sentinelCommand(core, ['set', 'mymaster', 'quorum', '2'], env))).toBe(FLUSH_FAILED);
-    expect(wire(sentinelCommand(core, ['set', 'mymaster', 'quorum', '2', 'foo', 'x'], env))).toBe(
+    const { h, take } = coreWithDisk(disk);
+    expect(wire(h.sentinelCommand(['set', 'mymaster', 'quorum', '2'], env))).toBe(FLUSH_FAILED);
+    expect(wire(h.sentinelCommand(['set', 'mymaster', 'quorum', '2', 'foo', 'x'], env))).toBe(
       "-ERR Unknown option or number of arguments for SENTINEL SET 'foo'\r\n",
     );
     const warning = 'WARNING: Sentinel was not able to save the new configuration on disk!!!: Is a directory';
     expect(take()).toEqual([`+set ${MASTER_DESC} quorum 2`, warning, `+set ${MASTER_DESC} quorum 2`, warning]);
     // Nothing applied: no flush is attempted.
-    expect(wire(sentinelCommand(core, ['set', 'mymaster', 'foo', 'x'], env))).toBe(
+    expect(wire(h.sentinelCommand(['set', 'mymaster', 'foo', 'x'], env))).toBe(
       "-ERR Unknown option or number of arguments for SENTINEL SET 'foo'\r\n",
     );
     expect(take()).toEqual([]);
@@ -545,7 +539,7 @@ describe('SENTINEL SET', () => {
 
   it('hides the value of auth-pass in its event, and reconnects the master and replicas', () => {
     const h = new CoreHarness();
-    h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     h.advance(100);
     h.connectAll();
     const before = h.actions.length;
@@ -565,11 +559,11 @@ describe('SENTINEL SET', () => {
   it('rename-command maps a command, replaces its mapping in any case, and a rename to itself undoes it', () => {
     const h = new CoreHarness();
     expect(sent(h, 'set', 'mymaster', 'rename-command', 'CONFIG', 'xconfig')).toBe('+OK\r\n');
-    expect(h.core.renamed(h.master, 'config')).toBe('xconfig');
+    expect(renamed(h.master, 'config')).toBe('xconfig');
     run(h, 'set', 'mymaster', 'rename-command', 'config', 'yconfig');
     expect(h.saved.at(-1)?.masters[0].renamedCommands).toEqual([['config', 'yconfig']]);
     run(h, 'set', 'mymaster', 'rename-command', 'Config', 'CONFIG');
-    expect(h.core.renamed(h.master, 'CONFIG')).toBe('CONFIG');
+    expect(renamed(h.master, 'CONFIG')).toBe('CONFIG');
     expect(h.saved.at(-1)?.masters[0].renamedCommands).toEqual([]);
     expect(h.eventLines()).toEqual([
       `+set ${MASTER_DESC} rename-command CONFIG xconfig`,
@@ -639,7 +633,7 @@ describe('SENTINEL RESET', () => {
 
   it('forgets replicas and peers, and clears SDOWN without a -sdown event', () => {
     const h = withPeers([PEER_ID]);
-    h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     h.master.flags.sdown = true;
     run(h, 'reset', 'mymaster');
     expect(sent(h, 'replicas', 'mymaster')).toBe('*0\r\n');
@@ -658,8 +652,8 @@ describe('SENTINEL FLUSHCONFIG and PENDING-SCRIPTS', () => {
   });
 
   it('FLUSHCONFIG answers the failure and logs its cause', () => {
-    const { core, take } = coreWithDisk({ error: 'Is a directory' });
-    expect(wire(sentinelCommand(core, ['flushconfig'], env))).toBe(FLUSH_FAILED);
+    const { h, take } = coreWithDisk({ error: 'Is a directory' });
+    expect(wire(h.sentinelCommand(['flushconfig'], env))).toBe(FLUSH_FAILED);
     expect(take()).toEqual(['WARNING: Sentinel was not able to save the new configuration on disk!!!: Is a directory']);
   });
 
@@ -686,8 +680,8 @@ describe('SENTINEL DEBUG', () => {
   it('sets parameters named in any case, one pair at a time', () => {
     const h = new CoreHarness();
     expect(sent(h, 'debug', 'INFO-PERIOD', '5000', 'ping-period', '9999999999')).toBe('+OK\r\n');
-    expect(h.core.timings.infoPeriod).toBe(5000);
-    expect(h.core.timings.pingPeriod).toBe(9999999999);
+    expect(h.state.timings.infoPeriod).toBe(5000);
+    expect(h.state.timings.pingPeriod).toBe(9999999999);
     expect(h.saved).toHaveLength(0);
   });
 
@@ -696,11 +690,11 @@ describe('SENTINEL DEBUG', () => {
     expect(sent(h, 'debug', 'ping-period', '500', 'ask-period', 'x')).toBe(
       "-ERR Invalid argument 'x' for SENTINEL DEBUG 'ask-period'\r\n",
     );
-    expect(h.core.timings.pingPeriod).toBe(500);
+    expect(h.state.timings.pingPeriod).toBe(500);
     expect(sent(h, 'debug', 'info-period', '7000', 'Ping-Period')).toBe(
       "-ERR Unknown option or number of arguments for SENTINEL DEBUG 'Ping-Period'\r\n",
     );
-    expect(h.core.timings.infoPeriod).toBe(7000);
+    expect(h.state.timings.infoPeriod).toBe(7000);
   });
 
   it('refuses unknown parameters and values that are not positive integers', () => {
@@ -712,7 +706,7 @@ describe('SENTINEL DEBUG', () => {
         `-ERR Invalid argument '${value}' for SENTINEL DEBUG 'info-period'\r\n`,
       );
     }
-    expect(h.core.timings.infoPeriod).toBe(10000);
+    expect(h.state.timings.infoPeriod).toBe(10000);
   });
 });
 
@@ -742,7 +736,7 @@ describe('SENTINEL IS-MASTER-DOWN-BY-ADDR', () => {
     const h = new CoreHarness();
     h.master.flags.sdown = true;
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*')).toBe('*3\r\n:1\r\n$1\r\n*\r\n:0\r\n');
-    h.core.tilt = true;
+    h.state.tilt = true;
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*')).toBe(NOT_DOWN_NO_VOTE);
   });
 
@@ -762,7 +756,7 @@ describe('SENTINEL IS-MASTER-DOWN-BY-ADDR', () => {
 
   it('votes even in TILT and when the master is up', () => {
     const h = new CoreHarness();
-    h.core.tilt = true;
+    h.state.tilt = true;
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '1', 'ABCDEF')).toBe(
       '*3\r\n:0\r\n$6\r\nABCDEF\r\n:1\r\n',
     );
@@ -784,17 +778,17 @@ describe('SENTINEL SIMULATE-FAILURE', () => {
   it('sets the named flags and logs each one', () => {
     const h = new CoreHarness();
     expect(sent(h, 'simulate-failure', 'crash-after-election', 'CRASH-AFTER-PROMOTION')).toBe('+OK\r\n');
-    expect(h.core.simFailureFlags).toBe(3);
+    expect(h.state.simFailureFlags).toBe(3);
     expect(logs(h)).toEqual([ELECTION, PROMOTION]);
   });
 
   it('answers help at once, keeping the flags named before it', () => {
     const h = new CoreHarness();
-    h.core.simFailureFlags = 1;
+    h.state.simFailureFlags = 1;
     expect(sent(h, 'simulate-failure', 'HELP')).toBe(HELP);
-    expect(h.core.simFailureFlags).toBe(0);
+    expect(h.state.simFailureFlags).toBe(0);
     expect(sent(h, 'simulate-failure', 'crash-after-promotion', 'help', 'crash-after-election')).toBe(HELP);
-    expect(h.core.simFailureFlags).toBe(2);
+    expect(h.state.simFailureFlags).toBe(2);
     expect(logs(h)).toEqual([PROMOTION]);
   });
 
@@ -803,22 +797,22 @@ describe('SENTINEL SIMULATE-FAILURE', () => {
     expect(sent(h, 'simulate-failure', 'crash-after-election', 'foo')).toBe(
       '-ERR Unknown failure simulation specified\r\n',
     );
-    expect(h.core.simFailureFlags).toBe(1);
+    expect(h.state.simFailureFlags).toBe(1);
     expect(sent(h, 'simulate-failure', 'foo')).toBe('-ERR Unknown failure simulation specified\r\n');
-    expect(h.core.simFailureFlags).toBe(0);
+    expect(h.state.simFailureFlags).toBe(0);
   });
 });
 
 describe('INFO sentinel section', () => {
   it('reports TILT, the script queue, the simulated failures and each master', () => {
     const h = withPeers([PEER_ID]);
-    h.core.createReplica(h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 });
+    h.command((cx) => createReplica(cx, h.master, { hostname: '127.0.0.1', ip: '127.0.0.1', port: 6380 }));
     h.master.flags.sdown = true;
     h.master.flags.odown = true;
-    h.core.tilt = true;
-    h.core.tiltStartTime = h.now - 2_999;
+    h.state.tilt = true;
+    h.state.tiltStartTime = h.now - 2_999;
     run(h, 'simulate-failure', 'crash-after-promotion');
-    expect(sentinelSection(sentinelInfo(h.core))).toBe(
+    expect(sentinelSection(h.command(sentinelInfo))).toBe(
       '# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:1\r\nsentinel_tilt_since_seconds:2\r\n' +
         'sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:2\r\n' +
         'master0:name=mymaster,status=odown,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n',
