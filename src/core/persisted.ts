@@ -84,9 +84,10 @@ export interface SentinelConfig extends Omit<SentinelSettings, 'myid'> {
 
 export const DEFAULT_PARALLEL_SYNCS = 1;
 
-export function emptySentinelConfig(): SentinelConfig {
+/** Redis's defaults, before the config file is read. */
+export function defaultSettings(): SentinelSettings {
   return {
-    myid: null,
+    myid: '',
     currentEpoch: 0,
     announceIp: null,
     announcePort: 0,
@@ -95,8 +96,11 @@ export function emptySentinelConfig(): SentinelConfig {
     sentinelPass: null,
     resolveHostnames: false,
     announceHostnames: false,
-    masters: [],
   };
+}
+
+export function emptySentinelConfig(): SentinelConfig {
+  return { ...defaultSettings(), myid: null, masters: [] };
 }
 
 /** A master as `sentinel monitor` creates it, with Redis's defaults. */

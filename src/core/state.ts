@@ -1,5 +1,5 @@
 import type { MasterInstance } from './instance.js';
-import type { SentinelSettings } from './persisted.js';
+import { defaultSettings, type SentinelSettings } from './persisted.js';
 import { Registry } from './registry.js';
 import { ScriptQueue } from './scripts.js';
 import { FAST_TUNING, MAX_DESYNC_MS, REDIS_TIMINGS, type Timings, type Tuning } from './timing.js';
@@ -40,17 +40,7 @@ export interface StateOptions {
 /** A sentinel that monitors nothing yet; a `load` step gives it its config. */
 export function emptyState(opts: StateOptions): SentinelState {
   return {
-    settings: {
-      myid: '',
-      currentEpoch: 0,
-      announceIp: null,
-      announcePort: 0,
-      denyScriptsReconfig: true,
-      sentinelUser: null,
-      sentinelPass: null,
-      resolveHostnames: false,
-      announceHostnames: false,
-    },
+    settings: defaultSettings(),
     masters: new Map(),
     timings: { ...REDIS_TIMINGS, ...opts.timings },
     tuning: opts.tuning ?? FAST_TUNING,
