@@ -112,6 +112,15 @@ export async function waitForDiscovery(h: Harness, t: Topology, timeoutMs: numbe
       }),
   });
   for (const { q } of views) q.client.disconnect();
+  // Our sentinels answer from their state at once, while the events of a step wait behind its
+  // config write (persist before send): a FLUSHCONFIG's reply waits for every earlier write, so
+  // once it is in, the discovery's +slave/+sentinel events have gone out too.
+  await Promise.all(
+    t.sentinels.map(async (s) => {
+      const reply = await rawCommand(s.port, ['SENTINEL', 'FLUSHCONFIG'], { timeoutMs });
+      if (reply.value.type !== 'simple' || reply.value.value !== 'OK') throw new Error(`SENTINEL FLUSHCONFIG on port ${s.port}: ${JSON.stringify(reply.value)}`);
+    }),
+  );
 }
 
 const REPLICA_SYNC_TIMEOUT_MS = 10_000;
