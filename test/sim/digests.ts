@@ -28,15 +28,10 @@ export function scheduleDigest(plan: Plan): { digest: string; steps: number } {
   let steps = 0;
   runPlan(plan, false, {
     onStep: (sentinel, now, input, actions, result) => {
-      // Compatibility with digests recorded before the step contract: the old core loaded its
-      // config outside any step, did not log its ID at start in the simulation, and logged
-      // the failover delay's time in the text.
-      if (input === 'load') return;
-      const shown = actions
-        .filter((a) => !(a.kind === 'log' && a.message.startsWith('Sentinel ID is ')))
-        .map((a) => (a.kind === 'log' ? { kind: 'log', level: a.level, message: logLineText(a) } : a));
+      // Log lines as the operator reads them (a time printed in the host's zone).
+      const shown = actions.map((a) => (a.kind === 'log' ? { kind: 'log', level: a.level, message: logLineText(a) } : a));
       steps++;
-      hash.update(`${sentinel} ${now} ${JSON.stringify(shown)} ${result === undefined ? '-' : JSON.stringify(result)}\n`);
+      hash.update(`${sentinel} ${now} ${input} ${JSON.stringify(shown)} ${result === undefined ? '-' : JSON.stringify(result)}\n`);
     },
   });
   return { digest: hash.digest('hex'), steps };
