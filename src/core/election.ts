@@ -75,8 +75,12 @@ export function startRank(cx: StepContext, m: MasterInstance): number {
 /** The run id that won the election for `epoch`, if a majority and the quorum agree on it; casts our vote. */
 export function getLeader(cx: StepContext, m: MasterInstance, epoch: number): string | null {
   const peerVotes: string[] = [];
+  // Beyond Redis: only votes given in the election's own epoch count. Redis counts the votes of
+  // its current epoch, so once a newer epoch has begun (a peer's SENTINEL FAILOVER, say), the
+  // votes peers give this sentinel in it would elect it for its older attempt, whose epoch may
+  // already have a leader: two leaders of one epoch, promoting two replicas under one config epoch.
   for (const s of m.sentinels.values()) {
-    if (s.leader !== null && s.leaderEpoch === cx.settings.currentEpoch) peerVotes.push(s.leader);
+    if (s.leader !== null && s.leaderEpoch === epoch) peerVotes.push(s.leader);
   }
   // Our own vote goes to the favourite, or to ourselves when nobody voted yet.
   const mine = vote(cx, m, epoch, tally(peerVotes).winner ?? cx.settings.myid);

@@ -233,6 +233,24 @@ describe('leader election (§7.2–§7.4)', () => {
     expect(sim.master.flags.failoverInProgress).toBe(false);
   });
 
+  it('counts only votes given in the epoch of its attempt, not in a newer one begun since', () => {
+    // P1 votes for whoever asks from epoch 2 on; in epoch 1 it votes for nobody. P2 never votes.
+    const sim = new FailoverWorld({ peers: [{}, { vote: 'never' }] });
+    sim.peer(P1).answer = (args) => {
+      const epoch = Number(args[4]);
+      return args[5] === '*' || epoch < 2 ? arr(int(1), str('*'), int(0)) : arr(int(1), str(args[5]), int(epoch));
+    };
+    sim.run(200);
+    untilSdown(sim);
+    sim.runUntil(() => sim.types().includes('+try-failover'));
+    expect(sim.master.failoverEpoch).toBe(1);
+    // A peer's SENTINEL FAILOVER elsewhere begins epoch 2; our attempt in epoch 1 keeps asking, now from epoch 2.
+    sim.hello(`${LOCAL},26381,${PEERS[1]},2,mymaster,${LOCAL},${MASTER_PORT},0`);
+    sim.runUntil(() => sim.sentinel(P1).leaderEpoch === 2 && sim.sentinel(P1).leader === MYID, 10_000);
+    sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 30_000);
+    expect(sim.types()).not.toContain('+elected-leader');
+  });
+
   it('caps the election timeout at failover-timeout', () => {
     const sim = new FailoverWorld({ peers: [{ vote: 'never' }], master: (m) => (m.failoverTimeoutMs = 3000) });
     sim.run(200);
