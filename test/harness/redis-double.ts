@@ -18,8 +18,9 @@ import { RequestParser } from '../../src/resp/request-parser.js';
  * remain the rule for every other test.
  *
  * Run as a child process: `node dist/test/harness/redis-double.js '<json spec>'`
- * prints `ready` once every port listens, and takes `kill <port>` and
- * `restart <port>` lines on stdin.
+ * prints `ready` once every port listens; `DOUBLE KILL <port>` and
+ * `DOUBLE RESTART <port>`, sent to any of its ports, stop an instance as
+ * kill -9 would and start it again.
  */
 
 export interface InstanceSpec {
@@ -130,6 +131,8 @@ class Instance {
         return this.replicaof(args);
       case 'config':
         return ok;
+      case 'double':
+        return this.double.control(args);
       default:
         return err(`unknown command '${argv[0].toString()}', with args beginning with: `);
     }
@@ -259,23 +262,23 @@ export class RedisDouble {
   stop(): void {
     for (const i of this.instances.values()) i.kill();
   }
+
+  /** DOUBLE KILL|RESTART <port>: the test's hand on one instance. */
+  control(args: string[]): Reply {
+    const [verb, portText] = args;
+    const instance = this.instances.get(Number(portText));
+    if (!instance) return err('no such instance');
+    if (verb?.toLowerCase() === 'kill') setImmediate(() => instance.kill());
+    else if (verb?.toLowerCase() === 'restart') void instance.listen();
+    else return err('DOUBLE KILL|RESTART <port>');
+    return ok;
+  }
 }
 
 async function main(specText: string): Promise<void> {
   const double = new RedisDouble(JSON.parse(specText) as InstanceSpec[]);
   await double.start();
   process.stdout.write('ready\n');
-  let pending = '';
-  process.stdin.on('data', (chunk) => {
-    pending += chunk.toString();
-    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
-      const [verb, port] = pending.slice(0, nl).trim().split(' ');
-      pending = pending.slice(nl + 1);
-      if (verb === 'kill') double.kill(Number(port));
-      else if (verb === 'restart') void double.restart(Number(port)).then(() => process.stdout.write(`restarted ${port}\n`));
-    }
-  });
-  process.stdin.on('end', () => process.exit(0));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main(process.argv[2] ?? '[]');
