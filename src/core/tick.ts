@@ -15,13 +15,44 @@ const REDIS_TICK_MAX = 100;
 /** The delay until the next tick: Redis runs its timer at a random 10..19 Hz to desynchronise peers. */
 export function scheduleNextTick(cx: StepContext): number {
   const { tickMinMs, tickMaxMs } = cx.tuning;
-  if (tickMinMs === REDIS_TICK_MIN && tickMaxMs === REDIS_TICK_MAX) {
-    cx.state.hz = 10 + cx.randomInt(10);
-    return Math.floor(1000 / cx.state.hz);
+  if (tickMinMs === REDIS_TICK_MIN && tickMaxMs === REDIS_TICK_MAX) return redisCadence(cx);
+  const fast = tickMinMs + cx.randomInt(tickMaxMs - tickMinMs + 1);
+  if (needsFastTicks(cx)) {
+    cx.state.hz = Math.floor(1000 / fast);
+    return fast;
   }
-  const delay = tickMinMs + cx.randomInt(tickMaxMs - tickMinMs + 1);
-  cx.state.hz = Math.floor(1000 / delay);
-  return delay;
+  // Beyond Redis: at rest the fast profile runs at Redis's cadence (a tick visits every
+  // instance, so a fast timer would cost every idle master dearly), but never past the moment
+  // an unanswered PING or a lost link makes an instance SDOWN, which is seen on time.
+  const resting = redisCadence(cx);
+  const due = Math.max(fast, Math.min(resting, untilNextSdownDeadline(cx)));
+  cx.state.hz = Math.floor(1000 / due);
+  return due;
+}
+
+function redisCadence(cx: StepContext): number {
+  cx.state.hz = 10 + cx.randomInt(10);
+  return Math.floor(1000 / cx.state.hz);
+}
+
+/** A master in doubt, an election or a failover: the fast profile's timer runs at its own rate. */
+function needsFastTicks(cx: StepContext): boolean {
+  for (const m of cx.masters.values()) {
+    if (m.flags.sdown || m.flags.odown || m.flags.failoverInProgress || m.startWait !== null) return true;
+  }
+  return false;
+}
+
+/** ms until the first instance that is not SDOWN would be found SDOWN if nothing is heard from it. */
+function untilNextSdownDeadline(cx: StepContext): number {
+  let earliest = Infinity;
+  for (const ri of cx.registry.instances()) {
+    if (ri.flags.sdown) continue;
+    const link = ri.link;
+    const since = link.actPingTime !== 0 ? link.actPingTime : link.disconnected ? link.lastAvailTime : 0;
+    if (since !== 0) earliest = Math.min(earliest, since + ri.downAfterMs + 1 - cx.now);
+  }
+  return Math.max(0, earliest);
 }
 
 export function tick(cx: StepContext): void {
