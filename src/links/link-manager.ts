@@ -1,5 +1,6 @@
-import { Redis, ReplyError } from 'ioredis';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Action, ConnKind, ObservedReply, ReplyTag } from '../core/actions.js';
+import { ReplyParser, type RespValue } from '../resp/reply-parser.js';
 
 /** Where link events go: the core, followed by a drain of whatever it queued in response. */
 export interface LinkSink {
@@ -9,11 +10,6 @@ export interface LinkSink {
   message(link: number, generation: number, channel: string, payload: string): void;
 }
 
-interface OpenConnection {
-  client: Redis;
-  generation: number;
-}
-
 export interface LinkOptions {
   /** Source address for outgoing connections (bind-source-addr). */
   sourceAddress?: string;
@@ -21,12 +17,96 @@ export interface LinkOptions {
 }
 
 /**
- * Carries out the core's connect/send/close actions with one ioredis client
- * per connection. Reconnection is the core's decision, so ioredis never
- * reconnects or retries on its own, and never sends anything we did not ask for.
+ * One connection to an instance or a peer: RESP commands out, replies matched to them in
+ * order, and on a subscribed connection the `message` pushes told apart from replies.
+ * Measured against an ioredis client per connection (the links' first form): 16 KB of RSS
+ * per connection instead of 52 KB, and no 17 MB for loading the library; the core decides
+ * every reconnection anyway, so nothing of a client library is used.
+ */
+class Link {
+  readonly socket: Socket;
+  private readonly parser = new ReplyParser();
+  private readonly pending: ReplyTag[] = [];
+  private connected = false;
+  private reported = false;
+  private subscribed = false;
+
+  constructor(
+    private readonly sink: LinkSink,
+    private readonly link: number,
+    private readonly conn: ConnKind,
+    readonly generation: number,
+    host: string,
+    port: number,
+    options: LinkOptions,
+    private readonly onGone: (l: Link) => void,
+  ) {
+    this.socket = netConnect({ host, port, ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}) });
+    this.socket.setNoDelay(true);
+    this.socket.setTimeout(options.connectTimeoutMs ?? 10_000, () => this.socket.destroy(new Error('connect ETIMEDOUT')));
+    this.socket.on('connect', () => {
+      this.connected = true;
+      this.socket.setTimeout(0);
+      this.sink.connected(link, conn, generation, normaliseIp(this.socket.localAddress ?? ''));
+    });
+    this.socket.on('data', (chunk) => this.read(chunk));
+    this.socket.on('error', (e: Error) => {
+      if (!this.connected) this.gone(e.message);
+    });
+    this.socket.on('close', () => this.gone('Connection closed'));
+  }
+
+  send(args: string[], tag: ReplyTag): void {
+    if (this.reported) return;
+    this.pending.push(tag);
+    if (tag.purpose === 'subscribe') this.subscribed = true;
+    this.socket.write(encodeCommand(args));
+  }
+
+  /** Closed by us: no event for it. */
+  destroy(): void {
+    this.reported = true;
+    this.socket.destroy();
+  }
+
+  private read(chunk: Buffer): void {
+    this.parser.feed(chunk);
+    let value: RespValue | undefined;
+    try {
+      while ((value = this.parser.next()) !== undefined) this.dispatch(value);
+    } catch {
+      // A malformed reply: the connection cannot be trusted any further.
+      this.socket.destroy();
+    }
+  }
+
+  private dispatch(value: RespValue): void {
+    if (this.subscribed && value.type === 'array' && value.items.length === 3 && text(value.items[0]) === 'message') {
+      this.sink.message(this.link, this.generation, text(value.items[1]), text(value.items[2]));
+      return;
+    }
+    const tag = this.pending.shift();
+    if (!tag) return;
+    // A SUBSCRIBE is confirmed with [subscribe, channel, count]: the count is its answer.
+    const reply = tag.purpose === 'subscribe' && value.type === 'array' && value.items.length === 3 ? observe(value.items[2]) : observe(value);
+    this.sink.reply(this.link, this.conn, this.generation, tag, reply);
+  }
+
+  private gone(reason: string): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.onGone(this);
+    this.sink.closed(this.link, this.conn, this.generation, reason, !this.connected);
+  }
+}
+
+/**
+ * Carries out the core's connect/send/close actions, one socket per connection. Reconnection
+ * is the core's decision: a link never reconnects or retries on its own, and never sends
+ * anything it was not asked to.
  */
 export class LinkManager {
-  private readonly open = new Map<string, OpenConnection>();
+  private readonly open = new Map<string, Link>();
 
   constructor(
     private readonly sink: LinkSink,
@@ -50,7 +130,7 @@ export class LinkManager {
   }
 
   closeAll(): void {
-    for (const { client } of this.open.values()) client.disconnect(false);
+    for (const l of this.open.values()) l.destroy();
     this.open.clear();
   }
 
@@ -65,65 +145,17 @@ export class LinkManager {
       setImmediate(() => this.sink.closed(link, conn, generation, 'Name or service not known', true));
       return;
     }
-    const client = new Redis({
-      host,
-      port,
-      lazyConnect: true,
-      enableReadyCheck: false,
-      enableOfflineQueue: true,
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: () => null,
-      reconnectOnError: () => false,
-      maxRetriesPerRequest: null,
-      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
-      ...(this.options.sourceAddress ? { localAddress: this.options.sourceAddress } : {}),
+    const k = this.key(link, conn);
+    const entry = new Link(this.sink, link, conn, generation, host, port, this.options, (l) => {
+      if (this.open.get(k) === l) this.open.delete(k);
     });
-    const entry: OpenConnection = { client, generation };
-    this.open.set(this.key(link, conn), entry);
-    let connected = false;
-    let reported = false;
-    const current = () => this.open.get(this.key(link, conn)) === entry;
-    const reportClosed = (reason: string) => {
-      if (reported) return;
-      reported = true;
-      if (current()) this.open.delete(this.key(link, conn));
-      this.sink.closed(link, conn, generation, reason, !connected);
-    };
-
-    client.on('connect', () => {
-      connected = true;
-      const socket = (client as unknown as { stream?: { localAddress?: string } }).stream;
-      this.sink.connected(link, conn, generation, normaliseIp(socket?.localAddress ?? ''));
-    });
-    client.on('error', (e: Error) => {
-      if (!connected) reportClosed(`${e.message}`);
-    });
-    client.on('close', () => reportClosed('Connection closed'));
-    client.on('end', () => reportClosed('Connection closed'));
-    if (conn === 'pc') {
-      client.on('message', (channel: string, message: string) => this.sink.message(link, generation, channel, message));
-    }
-    client.connect().catch(() => {
-      // Reported through the 'error'/'close' events.
-    });
+    this.open.set(k, entry);
   }
 
   private send(link: number, conn: ConnKind, generation: number, args: string[], tag: ReplyTag): void {
     const entry = this.open.get(this.key(link, conn));
     if (!entry || entry.generation !== generation) return;
-    const [name, ...rest] = args;
-    // ioredis only enters its subscriber mode through subscribe(); a renamed SUBSCRIBE goes out as it is.
-    const pending =
-      tag.purpose === 'subscribe' && name.toUpperCase() === 'SUBSCRIBE'
-        ? entry.client.subscribe(...rest)
-        : entry.client.call(name, ...rest);
-    pending.then(
-      (value: unknown) => this.sink.reply(link, conn, generation, tag, observe(value)),
-      (e: unknown) => {
-        if (e instanceof ReplyError) this.sink.reply(link, conn, generation, tag, { type: 'error', value: (e as Error).message });
-      },
-    );
+    entry.send(args, tag);
   }
 
   private close(link: number, conn: ConnKind, generation: number | undefined): void {
@@ -131,18 +163,48 @@ export class LinkManager {
     const entry = this.open.get(k);
     if (!entry || (generation !== undefined && entry.generation !== generation)) return;
     this.open.delete(k);
-    entry.client.disconnect(false);
+    entry.destroy();
   }
 }
 
-function observe(value: unknown): ObservedReply {
-  if (value === null || value === undefined) return { type: 'null' };
-  if (typeof value === 'number') return { type: 'integer', value };
-  if (typeof value === 'string') return { type: 'string', value };
-  if (Buffer.isBuffer(value)) return { type: 'string', value: value.toString() };
-  if (Array.isArray(value)) return { type: 'array', items: value.map(observe) };
-  if (value instanceof Error) return { type: 'error', value: value.message };
-  return { type: 'string', value: String(value) };
+/** A command as a RESP array of bulk strings. */
+function encodeCommand(args: string[]): Buffer {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return Buffer.from(out);
+}
+
+/** A string element of a pub/sub frame. */
+function text(v: RespValue): string {
+  if (v.type === 'bulk') return v.value.toString();
+  return v.type === 'simple' ? v.value : '';
+}
+
+/** A reply as the core observes it: status and bulk replies are both strings. */
+function observe(v: RespValue): ObservedReply {
+  switch (v.type) {
+    case 'simple':
+      return { type: 'string', value: v.value };
+    case 'bulk':
+    case 'verbatim':
+      return { type: 'string', value: v.value.toString() };
+    case 'error':
+      return { type: 'error', value: v.value };
+    case 'integer':
+      return { type: 'integer', value: Number(v.value) };
+    case 'null':
+      return { type: 'null' };
+    case 'array':
+    case 'set':
+    case 'push':
+      return { type: 'array', items: v.items.map(observe) };
+    case 'map':
+      return { type: 'array', items: v.entries.flatMap(([k, x]) => [observe(k), observe(x)]) };
+    case 'attribute':
+      return observe(v.value);
+    default:
+      return { type: 'string', value: String(v.value) };
+  }
 }
 
 /** IPv4 peers seen through a dual-stack socket report `::ffff:1.2.3.4`; hello messages carry `1.2.3.4`. */
