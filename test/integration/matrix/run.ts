@@ -172,6 +172,16 @@ class MatrixGroup {
       return [];
     } catch (e) {
       const repaired: string[] = [];
+      // redis-sentinel's own second failover may have ended: the group follows the master every sentinel names.
+      const named = await Promise.all(
+        this.sentinelPorts.map(async (port) => (await rawCommand(port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName], { timeoutMs: 1000 })).value),
+      );
+      const ports = new Set(named.map((v) => (v.type === 'array' && v.items[1]?.type === 'bulk' ? Number(v.items[1].value) : NaN)));
+      const [agreed] = [...ports];
+      if (ports.size === 1 && agreed !== this.masterPort && this.servers.has(agreed)) {
+        repaired.push(`every sentinel names port ${agreed} now, not ${this.masterPort}: the group follows it`);
+        this.masterPort = agreed;
+      }
       for (const port of this.replicaPorts) {
         const info = await infoFields(port).catch(() => undefined);
         if (info?.role === 'master') {
