@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { flushConfigFile } from './config/atomic-write.js';
 import { strerror } from './config/strerror.js';
-import { rewriteConfig } from './config/rewrite.js';
+import { ConfigRenderer } from './config/rewrite-off-thread.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
 import type { Action } from './core/actions.js';
@@ -47,6 +47,8 @@ export class Daemon {
   private readonly publisher: EventPublisher;
   /** Holds what the core asks for behind its config writes (persist before send). */
   private readonly gate: PersistGate;
+  /** Renders rewritten configs, off the event loop when they are big. */
+  private readonly renderer = new ConfigRenderer();
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -216,7 +218,7 @@ export class Daemon {
     const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
     const { timings } = this.sentinel.state;
     const defaults = { downAfterMs: timings.defaultDownAfter, failoverTimeoutMs: timings.defaultFailoverTimeout };
-    flushConfigFile(this.opts.configPath, (old) => rewriteConfig(old, server, sentinel, defaults)).then(
+    flushConfigFile(this.opts.configPath, (old) => this.renderer.render(old, server, sentinel, defaults)).then(
       () => done(null),
       (e: unknown) => done(strerror(e)),
     );
@@ -231,6 +233,7 @@ export class Daemon {
     this.resolver.stop();
     // A write under way finishes, and what waited for it goes out, before the links close.
     await new Promise<void>((resolve) => this.gate.whenIdle(resolve));
+    await this.renderer.close();
     this.links.closeAll();
     this.publisher.flush();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');

@@ -110,8 +110,8 @@ export async function readConfigForRewrite(path: string): Promise<string | null>
  * Reads, rewrites and atomically replaces the config file. `render` gets the
  * old text (see rewriteConfig). Rejects with ConfigWriteError.
  */
-export async function flushConfigFile(path: string, render: (oldText: string | null) => string): Promise<void> {
-  await writeFileAtomic(path, render(await readConfigForRewrite(path)));
+export async function flushConfigFile(path: string, render: (oldText: string | null) => string | Promise<string>): Promise<void> {
+  await writeFileAtomic(path, await render(await readConfigForRewrite(path)));
 }
 
 /** The start-up check: null when the file is writable, else the strerror text (`Permission denied`). */

@@ -13,6 +13,7 @@ import { it } from 'vitest';
 import { cpuTicks } from '../harness/cpu-load.js';
 import { Harness } from '../harness/harness.js';
 import { freePorts } from '../harness/ports.js';
+import { RawConnection } from '../harness/raw-client.js';
 import type { InstanceSpec } from '../harness/redis-double.js';
 import type { SentinelImpl, SentinelProcess } from '../harness/sentinel.js';
 import { waitFor } from '../harness/wait-for.js';
@@ -31,6 +32,8 @@ const IMPLS: Array<{ impl: SentinelImpl; label: string }> = [
 const TICKS_PER_SECOND = 100;
 
 interface Figures {
+  /** The longest PING round trip while the config was rewritten every 300 ms. */
+  rewriteStallMs: number;
   startMs: number;
   discoveryMs: number | null;
   cpuPercent: number;
@@ -48,6 +51,31 @@ function rssMb(pid: number): number {
 async function staleMasters(h: Harness, s: SentinelProcess): Promise<number> {
   const masters = await h.queries(s.port).masters();
   return masters.filter((m) => Number(m['info-refresh']) > 12_000 || Number(m['last-ok-ping-reply']) > 3_000).length;
+}
+
+/** PINGs back to back for 3 s while SENTINEL FLUSHCONFIG comes every 300 ms: the longest round trip, ms. */
+async function worstPingDuringRewrites(port: number): Promise<number> {
+  const probe = await RawConnection.open(port, { timeoutMs: 10_000 });
+  const flusher = await RawConnection.open(port, { timeoutMs: 10_000 });
+  let worst = 0;
+  try {
+    const end = performance.now() + 3000;
+    let nextFlush = 0;
+    while (performance.now() < end) {
+      if (performance.now() >= nextFlush) {
+        flusher.send(['SENTINEL', 'FLUSHCONFIG']);
+        nextFlush = performance.now() + 300;
+      }
+      const t = performance.now();
+      probe.send(['PING']);
+      await probe.read();
+      worst = Math.max(worst, performance.now() - t);
+    }
+  } finally {
+    probe.close();
+    flusher.close();
+  }
+  return worst;
 }
 
 async function discovered(h: Harness, s: SentinelProcess, replicas: number): Promise<boolean> {
@@ -92,6 +120,7 @@ async function measureScale(masters: number, replicas: number): Promise<Map<Sent
     for (const [i, { impl, s, startMs }] of started.entries()) {
       const ticks = (cpuTicks(s.pid) ?? NaN) - before[i];
       out.set(impl, {
+        rewriteStallMs: 0,
         startMs,
         discoveryMs: discoveryMs.get(impl) ?? null,
         cpuPercent: (100 * ticks) / TICKS_PER_SECOND / seconds,
@@ -100,6 +129,7 @@ async function measureScale(masters: number, replicas: number): Promise<Map<Sent
         stale: await staleMasters(h, s),
       });
     }
+    for (const { impl, s } of started) out.get(impl)!.rewriteStallMs = await worstPingDuringRewrites(s.port);
     return out;
   } finally {
     await h.dispose();
@@ -115,7 +145,7 @@ it('idle monitoring cost of many masters, redis-sentinel beside ours', async () 
       const r = figures.get('redis')!;
       const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(2)}` : '-');
       rows.push(
-        `| ${masters} × ${replicas} | ${label} | ${f.startMs} | ${f.discoveryMs ?? 'not within 120 s'} | ${f.cpuPercent.toFixed(1)} (${ratio(f.cpuPercent, r.cpuPercent)}) | ${f.rssMb.toFixed(0)} (${ratio(f.rssMb, r.rssMb)}) | ${f.tilts} | ${f.stale} of ${masters} |`,
+        `| ${masters} × ${replicas} | ${label} | ${f.startMs} | ${f.discoveryMs ?? 'not within 120 s'} | ${f.cpuPercent.toFixed(1)} (${ratio(f.cpuPercent, r.cpuPercent)}) | ${f.rssMb.toFixed(0)} (${ratio(f.rssMb, r.rssMb)}) | ${f.tilts} | ${f.stale} of ${masters} | ${f.rewriteStallMs.toFixed(1)} |`,
       );
     }
     process.stdout.write(`${rows.slice(-2).join('\n')}\n`);
@@ -123,8 +153,8 @@ it('idle monitoring cost of many masters, redis-sentinel beside ours', async () 
   const table = [
     `${new Date().toISOString().slice(0, 10)}: 2 cores; both sentinels watch the same masters of the test double (quorum 2, defaults otherwise); idle window ${IDLE_WINDOW_MS / 1000} s after discovery.`,
     '',
-    '| masters × replicas | sentinel | start to first PING, ms | start to all discovered, ms | idle CPU, % of a core | RSS, MB | +tilt | stale SENTINEL MASTER fields |',
-    '|---|---|---|---|---|---|---|---|',
+    '| masters × replicas | sentinel | start to first PING, ms | start to all discovered, ms | idle CPU, % of a core | RSS, MB | +tilt | stale SENTINEL MASTER fields | longest PING during config rewrites, ms |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
   process.stdout.write(`\n${table.join('\n')}\n`);
