@@ -70,8 +70,7 @@ export class Sentinel {
         for (const m of cx.masters.values()) cx.emit('warning', '+monitor', m, `quorum ${m.quorum}`);
         break;
       case 'tick':
-        tick(cx);
-        nextTickMs = scheduleNextTick(cx);
+        nextTickMs = scheduleNextTick(cx, tick(cx));
         break;
       case 'connected':
         onConnected(cx, input.link, input.conn, input.generation, input.localIp);

@@ -12,12 +12,20 @@ import { MAX_PENDING_COMMANDS } from './timing.js';
 const REDIS_TICK_MIN = 52;
 const REDIS_TICK_MAX = 100;
 
+/** What a tick saw, for choosing when the next one runs. */
+export interface TickOutcome {
+  /** A master is in doubt, electing or failing over. */
+  busy: boolean;
+  /** When the first instance not SDOWN would be found SDOWN if nothing is heard from it. */
+  sdownDeadline: number;
+}
+
 /** The delay until the next tick: Redis runs its timer at a random 10..19 Hz to desynchronise peers. */
-export function scheduleNextTick(cx: StepContext): number {
+export function scheduleNextTick(cx: StepContext, last: TickOutcome): number {
   const { tickMinMs, tickMaxMs } = cx.tuning;
   if (tickMinMs === REDIS_TICK_MIN && tickMaxMs === REDIS_TICK_MAX) return redisCadence(cx);
   const fast = tickMinMs + cx.randomInt(tickMaxMs - tickMinMs + 1);
-  if (needsFastTicks(cx)) {
+  if (last.busy) {
     cx.state.hz = Math.floor(1000 / fast);
     return fast;
   }
@@ -25,7 +33,7 @@ export function scheduleNextTick(cx: StepContext): number {
   // instance, so a fast timer would cost every idle master dearly), but never past the moment
   // an unanswered PING or a lost link makes an instance SDOWN, which is seen on time.
   const resting = redisCadence(cx);
-  const due = Math.max(fast, Math.min(resting, untilNextSdownDeadline(cx)));
+  const due = Math.max(fast, Math.min(resting, last.sdownDeadline - cx.now));
   cx.state.hz = Math.floor(1000 / due);
   return due;
 }
@@ -35,33 +43,15 @@ function redisCadence(cx: StepContext): number {
   return Math.floor(1000 / cx.state.hz);
 }
 
-/** A master in doubt, an election or a failover: the fast profile's timer runs at its own rate. */
-function needsFastTicks(cx: StepContext): boolean {
-  for (const m of cx.masters.values()) {
-    if (m.flags.sdown || m.flags.odown || m.flags.failoverInProgress || m.startWait !== null) return true;
-  }
-  return false;
-}
-
-/** ms until the first instance that is not SDOWN would be found SDOWN if nothing is heard from it. */
-function untilNextSdownDeadline(cx: StepContext): number {
-  let earliest = Infinity;
-  for (const ri of cx.registry.instances()) {
-    if (ri.flags.sdown) continue;
-    const link = ri.link;
-    const since = link.actPingTime !== 0 ? link.actPingTime : link.disconnected ? link.lastAvailTime : 0;
-    if (since !== 0) earliest = Math.min(earliest, since + ri.downAfterMs + 1 - cx.now);
-  }
-  return Math.max(0, earliest);
-}
-
-export function tick(cx: StepContext): void {
+export function tick(cx: StepContext): TickOutcome {
   checkTilt(cx);
+  const outcome: TickOutcome = { busy: false, sdownDeadline: Infinity };
   let switching: MasterInstance | null = null;
   for (const m of cx.masters.values()) {
-    handleInstance(cx, m);
-    for (const r of m.replicas.values()) handleInstance(cx, r);
-    for (const s of m.sentinels.values()) handleInstance(cx, s);
+    handleInstance(cx, m, outcome);
+    for (const r of m.replicas.values()) handleInstance(cx, r, outcome);
+    for (const s of m.sentinels.values()) handleInstance(cx, s, outcome);
+    if (m.flags.sdown || m.flags.odown || m.flags.failoverInProgress || m.startWait !== null) outcome.busy = true;
     if (m.failoverState === 'update_config') switching = m;
   }
   if (switching) switchToPromoted(cx, switching);
@@ -69,6 +59,15 @@ export function tick(cx: StepContext): void {
   const { actions, reports } = cx.state.scripts.killTimedOut(cx.now, cx.timings);
   for (const r of reports) cx.emit(r.level, r.type, null, r.message);
   cx.enqueue(...actions);
+  return outcome;
+}
+
+/** When `ri` would be found SDOWN if nothing is heard from it; Infinity when it already is, or nothing is awaited. */
+function sdownDeadline(ri: Instance): number {
+  if (ri.flags.sdown) return Infinity;
+  const link = ri.link;
+  const since = link.actPingTime !== 0 ? link.actPingTime : link.disconnected ? link.lastAvailTime : 0;
+  return since === 0 ? Infinity : since + ri.downAfterMs + 1;
 }
 
 function checkTilt(cx: StepContext): void {
@@ -84,7 +83,7 @@ function checkTilt(cx: StepContext): void {
   cx.state.previousTickTime = now;
 }
 
-function handleInstance(cx: StepContext, ri: Instance): void {
+function handleInstance(cx: StepContext, ri: Instance, outcome: TickOutcome): void {
   reconnect(cx, ri);
   sendPeriodicCommands(cx, ri);
   if (cx.state.tilt) {
@@ -93,6 +92,7 @@ function handleInstance(cx: StepContext, ri: Instance): void {
     cx.emit('warning', '-tilt', null, '#tilt mode exited');
   }
   checkSubjectivelyDown(cx, ri);
+  outcome.sdownDeadline = Math.min(outcome.sdownDeadline, sdownDeadline(ri));
   if (ri.kind === 'master') handleMasterActing(cx, ri);
 }
 
