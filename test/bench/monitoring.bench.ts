@@ -13,7 +13,7 @@ import { it } from 'vitest';
 import { cpuTicks } from '../harness/cpu-load.js';
 import { Harness } from '../harness/harness.js';
 import { freePorts } from '../harness/ports.js';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection, rawCommand } from '../harness/raw-client.js';
 import type { InstanceSpec } from '../harness/redis-double.js';
 import type { SentinelImpl, SentinelProcess } from '../harness/sentinel.js';
 import { waitFor } from '../harness/wait-for.js';
@@ -32,6 +32,8 @@ const IMPLS: Array<{ impl: SentinelImpl; label: string }> = [
 const TICKS_PER_SECOND = 100;
 
 interface Figures {
+  /** ms from the kill of one master (down-after 1000) to this sentinel's +switch-master; null without replicas. */
+  failoverMs: number | null;
   /** The longest PING round trip while the config was rewritten every 300 ms. */
   rewriteStallMs: number;
   startMs: number;
@@ -121,6 +123,7 @@ async function measureScale(masters: number, replicas: number): Promise<Map<Sent
       const ticks = (cpuTicks(s.pid) ?? NaN) - before[i];
       out.set(impl, {
         rewriteStallMs: 0,
+        failoverMs: null,
         startMs,
         discoveryMs: discoveryMs.get(impl) ?? null,
         cpuPercent: (100 * ticks) / TICKS_PER_SECOND / seconds,
@@ -130,6 +133,17 @@ async function measureScale(masters: number, replicas: number): Promise<Map<Sent
       });
     }
     for (const { impl, s } of started) out.get(impl)!.rewriteStallMs = await worstPingDuringRewrites(s.port);
+    if (replicas > 0) {
+      // One master dies among many: the pair (one of each) fails it over together.
+      for (const { s } of started) await rawCommand(s.port, ['SENTINEL', 'SET', 'm0', 'down-after-milliseconds', '1000']);
+      const collectors = await Promise.all(started.map(({ s }) => h.events(s.port)));
+      const killedAt = Date.now();
+      await rawCommand(ports[1], ['DOUBLE', 'KILL', String(ports[0])]);
+      for (const [i, { impl }] of started.entries()) {
+        const e = await collectors[i].waitFor({ channel: '+switch-master', message: new RegExp(`^m0 `) }, 60_000).catch(() => null);
+        out.get(impl)!.failoverMs = e ? e.time - killedAt : null;
+      }
+    }
     return out;
   } finally {
     await h.dispose();
@@ -145,7 +159,7 @@ it('idle monitoring cost of many masters, redis-sentinel beside ours', async () 
       const r = figures.get('redis')!;
       const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(2)}` : '-');
       rows.push(
-        `| ${masters} × ${replicas} | ${label} | ${f.startMs} | ${f.discoveryMs ?? 'not within 120 s'} | ${f.cpuPercent.toFixed(1)} (${ratio(f.cpuPercent, r.cpuPercent)}) | ${f.rssMb.toFixed(0)} (${ratio(f.rssMb, r.rssMb)}) | ${f.tilts} | ${f.stale} of ${masters} | ${f.rewriteStallMs.toFixed(1)} |`,
+        `| ${masters} × ${replicas} | ${label} | ${f.startMs} | ${f.discoveryMs ?? 'not within 120 s'} | ${f.cpuPercent.toFixed(1)} (${ratio(f.cpuPercent, r.cpuPercent)}) | ${f.rssMb.toFixed(0)} (${ratio(f.rssMb, r.rssMb)}) | ${f.tilts} | ${f.stale} of ${masters} | ${f.rewriteStallMs.toFixed(1)} | ${f.failoverMs ?? '-'} |`,
       );
     }
     process.stdout.write(`${rows.slice(-2).join('\n')}\n`);
@@ -153,8 +167,8 @@ it('idle monitoring cost of many masters, redis-sentinel beside ours', async () 
   const table = [
     `${new Date().toISOString().slice(0, 10)}: 2 cores; both sentinels watch the same masters of the test double (quorum 2, defaults otherwise); idle window ${IDLE_WINDOW_MS / 1000} s after discovery.`,
     '',
-    '| masters × replicas | sentinel | start to first PING, ms | start to all discovered, ms | idle CPU, % of a core | RSS, MB | +tilt | stale SENTINEL MASTER fields | longest PING during config rewrites, ms |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| masters × replicas | sentinel | start to first PING, ms | start to all discovered, ms | idle CPU, % of a core | RSS, MB | +tilt | stale SENTINEL MASTER fields | longest PING during config rewrites, ms | kill of one master to +switch-master (down-after 1000), ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
   process.stdout.write(`\n${table.join('\n')}\n`);
