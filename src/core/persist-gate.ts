@@ -52,7 +52,9 @@ export class PersistGate {
   /** A request came after the write in flight started. */
   private dirty = false;
   private lastError: string | null = null;
-  private readonly held: Array<{ action: Action; after: number }> = [];
+  /** Actions waiting for a write, from heldFrom on (an index, not shift(): a step may hold thousands). */
+  private held: Array<{ action: Action; after: number }> = [];
+  private heldFrom = 0;
   private readonly waiters: Array<{ upTo: number; resolve: (error: string | null) => void }> = [];
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -65,7 +67,7 @@ export class PersistGate {
 
   /** True while a write is in flight or actions are held. */
   get busy(): boolean {
-    return this.writing || this.held.length > 0;
+    return this.writing || this.heldFrom < this.held.length;
   }
 
   /** The actions of one step, in order. */
@@ -75,7 +77,7 @@ export class PersistGate {
         this.requested++;
         this.dirty = true;
         this.startWrite();
-      } else if (!revealsNothing(action) && (this.held.length > 0 || this.durable < this.requested)) {
+      } else if (!revealsNothing(action) && (this.heldFrom < this.held.length || this.durable < this.requested)) {
         this.held.push({ action, after: this.requested });
       } else {
         this.io.perform(action);
@@ -127,7 +129,13 @@ export class PersistGate {
           ? { kind: 'log', level: 'notice', message: SAVED_LINE }
           : { kind: 'log', level: 'warning', message: `${NOT_SAVED_PREFIX}${error}` },
       );
-      while (this.held.length > 0 && this.held[0].after <= this.durable) this.io.perform(this.held.shift()!.action);
+      while (this.heldFrom < this.held.length && this.held[this.heldFrom].after <= this.durable) {
+        this.io.perform(this.held[this.heldFrom++].action);
+      }
+      if (this.heldFrom === this.held.length) {
+        this.held = [];
+        this.heldFrom = 0;
+      }
     }
     for (let i = 0; i < this.waiters.length; ) {
       if (this.waiters[i].upTo <= upTo) this.waiters.splice(i, 1)[0].resolve(error);
