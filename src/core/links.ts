@@ -51,6 +51,10 @@ export function reconnect(cx: StepContext, ri: Instance): void {
   const now = cx.now;
   if (!link.disconnected || ri.addr.port === 0) return;
   if (now - link.lastReconnTime < cx.timings.pingPeriod) return;
+  // Beyond Redis: a few hundred instances (re)connect per tick, the rest on the next ones,
+  // so that starting with thousands of masters does not hold up clients for seconds.
+  if (cx.connectsLeft <= 0) return;
+  cx.connectsLeft--;
   link.lastReconnTime = now;
   const clientPrefix = `sentinel-${cx.settings.myid.slice(0, 8)}`;
   const auth = authArgs(cx, ri);

@@ -5,7 +5,7 @@ import { masterOf, type Instance, type MasterInstance } from './instance.js';
 import type { SentinelSettings } from './persisted.js';
 import type { Registry } from './registry.js';
 import type { SentinelState } from './state.js';
-import type { Timings, Tuning } from './timing.js';
+import { MAX_CONNECTING_PER_STEP, type Timings, type Tuning } from './timing.js';
 
 /** What the core gets from outside besides its inputs: randomness and name lookups, both injected. */
 export interface CoreEnvironment {
@@ -21,6 +21,8 @@ export interface CoreEnvironment {
  */
 export class StepContext {
   readonly actions: Action[] = [];
+  /** Instances this step may still start connecting to (see links.reconnect). */
+  connectsLeft = MAX_CONNECTING_PER_STEP;
 
   constructor(
     readonly state: SentinelState,

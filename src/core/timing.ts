@@ -54,6 +54,8 @@ export const DEBUG_PARAMETERS: ReadonlyArray<[string, keyof Timings]> = [
 /** A replica's INFO period while its master is down, failing over, or its own link is down. */
 export const FAST_INFO_PERIOD = 1_000;
 export const MAX_PENDING_COMMANDS = 100;
+/** Instances one step starts connecting to at most; the others wait for the next tick. */
+export const MAX_CONNECTING_PER_STEP = 200;
 export const MAX_DESYNC_MS = 1_000;
 export const DEFAULT_SLAVE_PRIORITY = 100;
 export const HELLO_CHANNEL = '__sentinel__:hello';
