@@ -249,7 +249,9 @@ export class Client implements Subscriber {
   }
 
   private run(argv: Buffer[]): void {
-    this.argvBytes = argv.reduce((n, a) => n + a.length, 0);
+    let argvBytes = 0;
+    for (let i = 0; i < argv.length; i++) argvBytes += argv[i].length;
+    this.argvBytes = argvBytes;
     let outcome: Outcome;
     try {
       outcome = this.host.execute(this, argv);

@@ -112,10 +112,16 @@ export class Dispatcher {
   }
 
   private reply(client: Client, result: Reply | Reply[]): void {
-    for (const reply of Array.isArray(result) ? result : [result]) {
-      if (reply.type === 'error') this.server.stats.errorReplies++;
-      client.write(reply);
+    if (!Array.isArray(result)) {
+      this.replyOne(client, result);
+      return;
     }
+    for (const reply of result) this.replyOne(client, reply);
+  }
+
+  private replyOne(client: Client, reply: Reply): void {
+    if (reply.type === 'error') this.server.stats.errorReplies++;
+    client.write(reply);
   }
 
   /** Per-command flags that last exactly one command. */

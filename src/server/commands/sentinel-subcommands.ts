@@ -5,6 +5,7 @@ import * as ops from '../../core/operations.js';
 import type { Fields, MasterSetting, QuorumCheck, Refusal, SentinelSetting } from '../../core/operations.js';
 import type { StepContext } from '../../core/step-context.js';
 import { DEBUG_PARAMETERS } from '../../core/timing.js';
+import { preencoded } from '../../resp/encode.js';
 import {
   array,
   bulk,
@@ -101,6 +102,21 @@ function aboutMaster<T>(found: T | undefined, answer: (found: T) => Reply): Repl
   return found === undefined ? refusalReply(ops.NO_SUCH_MASTER) : answer(found);
 }
 
+/** The GET-MASTER-ADDR-BY-NAME replies given lately, by address: made and encoded once while the address holds. */
+const addressReplies = new Map<string, Reply>();
+const ADDRESS_REPLIES_KEPT = 1024;
+
+function addressReply(host: string, port: number): Reply {
+  const key = `${port} ${host}`;
+  let reply = addressReplies.get(key);
+  if (reply === undefined) {
+    if (addressReplies.size >= ADDRESS_REPLIES_KEPT) addressReplies.clear();
+    reply = preencoded(bulkArray([host, String(port)]));
+    addressReplies.set(key, reply);
+  }
+  return reply;
+}
+
 const describeReply = (fields: Fields): Reply => bulkMap(fields);
 const describeAllReply = (list: Fields[]): Reply => array(list.map(describeReply));
 
@@ -119,7 +135,7 @@ const HANDLERS: Record<string, [number, Handler]> = {
     3,
     (cx, [name]) => {
       const addr = ops.masterAddress(cx, name);
-      return addr ? bulkArray([addr.host, String(addr.port)]) : nullArray;
+      return addr ? addressReply(addr.host, addr.port) : nullArray;
     },
   ],
 
