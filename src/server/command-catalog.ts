@@ -76,11 +76,14 @@ export class CommandCatalog {
   }
 
   /** Resolves `argv[0]` and, for container commands, `argv[1]`. */
-  lookup(name: string, subcommand: string | undefined): Lookup {
-    const spec = this.byName.get(name.toLowerCase());
+  lookup(name: string, subcommand: string | Buffer | undefined): Lookup {
+    // Names as the table spells them (lower case) are found without lower-casing them first.
+    const spec = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
     if (spec === undefined || spec.parent !== null) return UNKNOWN_COMMAND;
     if (spec.subcommands.size === 0 || subcommand === undefined) return this.found(spec);
-    const sub = spec.subcommands.get(subcommand.toLowerCase());
+    // A request's argument arrives as bytes: made into a (byte) string only for a container command.
+    const typed = typeof subcommand === 'string' ? subcommand : subcommand.toString('latin1');
+    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase());
     return sub === undefined ? { kind: 'unknown-subcommand', container: spec } : this.found(sub);
   }
 

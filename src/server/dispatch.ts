@@ -39,7 +39,7 @@ export class Dispatcher {
       return 'aborted';
     }
 
-    const lookup = this.server.catalog.lookup(name, argv.length > 1 ? byteString(argv[1]) : undefined);
+    const lookup = this.server.catalog.lookup(name, argv.length > 1 ? argv[1] : undefined);
     client.lastCommand = lookup.kind === 'found' ? lookup.spec.name : null;
     if (lookup.kind === 'unknown-command') return this.reject(client, unknownCommand(argv));
     if (lookup.kind === 'unknown-subcommand') return this.reject(client, unknownSubcommand(argv));

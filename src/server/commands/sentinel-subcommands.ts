@@ -38,7 +38,7 @@ type Handler = (cx: StepContext, args: string[], env: CommandEnvironment) => Rep
 export function sentinelCommand(cx: StepContext, argv: string[], env: CommandEnvironment): Reply {
   if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
   const sub = lowerAscii(argv[0]);
-  const entry = Object.hasOwn(HANDLERS, sub) ? HANDLERS[sub] : undefined;
+  const entry = HANDLER_TABLE.get(sub);
   if (!entry) return err(`unknown subcommand '${firstBytes(argv[0], 128)}'. Try SENTINEL HELP.`);
   const [arity, handler] = entry;
   // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
@@ -102,17 +102,25 @@ function aboutMaster<T>(found: T | undefined, answer: (found: T) => Reply): Repl
   return found === undefined ? refusalReply(ops.NO_SUCH_MASTER) : answer(found);
 }
 
-/** The GET-MASTER-ADDR-BY-NAME replies given lately, by address: made and encoded once while the address holds. */
-const addressReplies = new Map<string, Reply>();
-const ADDRESS_REPLIES_KEPT = 1024;
+/**
+ * The GET-MASTER-ADDR-BY-NAME replies given lately, by host then port: made and encoded once
+ * while the address holds (the host is the state's own string, whose hash is kept).
+ */
+const addressReplies = new Map<string, Map<number, Reply>>();
+const ADDRESS_HOSTS_KEPT = 1024;
 
 function addressReply(host: string, port: number): Reply {
-  const key = `${port} ${host}`;
-  let reply = addressReplies.get(key);
+  let byPort = addressReplies.get(host);
+  if (byPort === undefined) {
+    if (addressReplies.size >= ADDRESS_HOSTS_KEPT) addressReplies.clear();
+    byPort = new Map();
+    addressReplies.set(host, byPort);
+  }
+  let reply = byPort.get(port);
   if (reply === undefined) {
-    if (addressReplies.size >= ADDRESS_REPLIES_KEPT) addressReplies.clear();
+    if (byPort.size >= ADDRESS_HOSTS_KEPT) byPort.clear();
     reply = preencoded(bulkArray([host, String(port)]));
-    addressReplies.set(key, reply);
+    byPort.set(port, reply);
   }
   return reply;
 }
@@ -190,6 +198,8 @@ const HANDLERS: Record<string, [number, Handler]> = {
 
   'simulate-failure': [-3, (cx, flags) => simulateFailure(cx, flags)],
 };
+
+const HANDLER_TABLE: ReadonlyMap<string, [number, Handler]> = new Map(Object.entries(HANDLERS));
 
 function pendingScripts(cx: StepContext): Reply {
   return array(
