@@ -19,6 +19,17 @@ export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
 }
 
 /**
+ * The reply's bytes for a socket write: the encoded bytes of a constant or raw reply, else the
+ * text of a text-only reply (the socket encodes it as UTF-8 without a Buffer of our own), else
+ * the bytes.
+ */
+export function encodeForWrite(reply: Reply, protocol: 2 | 3): string | Buffer {
+  if (reply.type === 'raw') return reply.bytes;
+  if (PREENCODED.has(reply)) return encodeReply(reply, protocol);
+  return textOf(reply, protocol) ?? encodeMixed(reply, protocol);
+}
+
+/**
  * Marks a reply that never changes (a constant, or one kept while the state it shows holds):
  * its bytes are encoded once per protocol and reused. The reply is frozen, deeply, so that
  * nothing can change it behind the cached bytes.

@@ -30,9 +30,9 @@ class StandInSocket extends EventEmitter {
   setKeepAlive(): this {
     return this;
   }
-  write(bytes: Buffer): boolean {
+  write(bytes: Buffer | string): boolean {
     this.written++;
-    this.lastWrite = bytes;
+    this.lastWrite = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
     return true;
   }
   paused = false;
