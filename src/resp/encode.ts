@@ -1,4 +1,4 @@
-import { nullArray, nullBulk, ok, type Reply } from './reply.js';
+import { nullArray, nullBulk, ok, StringPairsMap, type Reply } from './reply.js';
 
 const CRLF = '\r\n';
 
@@ -23,10 +23,44 @@ export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
  * text of a text-only reply (the socket encodes it as UTF-8 without a Buffer of our own), else
  * the bytes.
  */
-export function encodeForWrite(reply: Reply, protocol: 2 | 3): string | Buffer {
-  if (reply.type === 'raw') return reply.bytes;
-  if (PREENCODED.has(reply)) return encodeReply(reply, protocol);
-  return textOf(reply, protocol) ?? encodeMixed(reply, protocol);
+export function encodeForWrite(reply: Reply, protocol: 2 | 3, size: WriteSize): string | Buffer {
+  if (reply.type !== 'raw' && !PREENCODED.has(reply)) {
+    extraBytes = 0;
+    const text = textOf(reply, protocol);
+    if (text !== null) {
+      size.bytes = text.length + extraBytes;
+      return text;
+    }
+  }
+  const bytes = encodeReply(reply, protocol);
+  size.bytes = bytes.length;
+  return bytes;
+}
+
+/** Where encodeForWrite tells how many bytes its result is on the wire. */
+export interface WriteSize {
+  bytes: number;
+}
+
+/** While textOf runs: the bytes its text takes on the wire beyond one per character (non-ASCII text). */
+let extraBytes = 0;
+
+/** The UTF-8 length of a text; non-ASCII text adds its excess to extraBytes. */
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      const bytes = Buffer.byteLength(text, 'utf8');
+      extraBytes += bytes - text.length;
+      return bytes;
+    }
+  }
+  return text.length;
+}
+
+/** A line of text as it is, its non-ASCII excess counted. */
+function counted(text: string): string {
+  utf8Length(text);
+  return text;
 }
 
 /**
@@ -65,13 +99,13 @@ function encodeMixed(reply: Reply, protocol: 2 | 3): Buffer {
 function textOf(reply: Reply, protocol: 2 | 3): string | null {
   switch (reply.type) {
     case 'simple':
-      return `+${singleLine(reply.value)}${CRLF}`;
+      return `+${counted(singleLine(reply.value))}${CRLF}`;
     case 'error':
-      return `-${errorText(reply.value)}${CRLF}`;
+      return `-${counted(errorText(reply.value))}${CRLF}`;
     case 'integer':
       return `:${integerText(reply.value)}${CRLF}`;
     case 'bulk':
-      return typeof reply.value === 'string' ? `$${Buffer.byteLength(reply.value, 'utf8')}${CRLF}${reply.value}${CRLF}` : null;
+      return typeof reply.value === 'string' ? bulkText(reply.value) : null;
     case 'null-bulk':
       return protocol === 3 ? `_${CRLF}` : `$-1${CRLF}`;
     case 'null-array':
@@ -83,6 +117,7 @@ function textOf(reply: Reply, protocol: 2 | 3): string | null {
     case 'push':
       return aggregateText(protocol === 3 ? '>' : '*', reply.items, protocol);
     case 'map': {
+      if (reply instanceof StringPairsMap) return pairsText(reply.pairs, protocol);
       const entries = reply.entries;
       let text = protocol === 3 ? `%${entries.length}${CRLF}` : `*${entries.length * 2}${CRLF}`;
       for (let i = 0; i < entries.length; i++) {
@@ -108,8 +143,17 @@ function textOf(reply: Reply, protocol: 2 | 3): string | null {
   }
 }
 
+function pairsText(pairs: ReadonlyArray<readonly [string, string]>, protocol: 2 | 3): string {
+  let text = protocol === 3 ? `%${pairs.length}${CRLF}` : `*${pairs.length * 2}${CRLF}`;
+  for (let i = 0; i < pairs.length; i++) {
+    const [key, value] = pairs[i];
+    text += `$${utf8Length(key)}${CRLF}${key}${CRLF}$${utf8Length(value)}${CRLF}${value}${CRLF}`;
+  }
+  return text;
+}
+
 function bulkText(value: string): string {
-  return `$${Buffer.byteLength(value, 'utf8')}${CRLF}${value}${CRLF}`;
+  return `$${utf8Length(value)}${CRLF}${value}${CRLF}`;
 }
 
 function aggregateText(marker: string, items: Reply[], protocol: 2 | 3): string | null {

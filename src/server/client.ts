@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeForWrite } from '../resp/encode.js';
+import { encodeForWrite, type WriteSize } from '../resp/encode.js';
 import type { Reply } from '../resp/reply.js';
 import { ProtocolError, RequestParser } from '../resp/request-parser.js';
 import type { AclUser } from './acl.js';
@@ -163,8 +163,11 @@ export class Client implements Subscriber {
   /** A reply (or push) for this client, encoded in its current protocol. */
   write(reply: Reply): void {
     if (this.isDetached || this.replyOff || this.replySkip) return;
-    this.writeBytes(encodeForWrite(reply, this.protocol));
+    const bytes = encodeForWrite(reply, this.protocol, this.replySize);
+    this.writeBytes(bytes, this.replySize.bytes);
   }
+
+  private readonly replySize: WriteSize = { bytes: 0 };
 
   deliver(message: Reply): void {
     this.write(message);
@@ -296,15 +299,12 @@ export class Client implements Subscriber {
     this.kill();
   }
 
-  private writeBytes(bytes: string | Buffer): void {
-    if (bytes.length === 0) return;
+  /** `length`: the bytes it takes on the wire. */
+  private writeBytes(bytes: string | Buffer, length: number): void {
+    if (length === 0) return;
     this.pending.push(bytes);
-    if (typeof bytes === 'string') {
-      this.pendingLength += Buffer.byteLength(bytes, 'utf8');
-    } else {
-      this.pendingLength += bytes.length;
-      this.pendingText = false;
-    }
+    this.pendingLength += length;
+    if (typeof bytes !== 'string') this.pendingText = false;
     this.scheduleFlush();
   }
 

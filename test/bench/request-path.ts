@@ -23,7 +23,7 @@ class StandInSocket extends EventEmitter {
   writableLength = 0;
   destroyed = false;
   written = 0;
-  lastWrite: Buffer | null = null;
+  lastWrite: Buffer | string | null = null;
   setNoDelay(): this {
     return this;
   }
@@ -32,7 +32,7 @@ class StandInSocket extends EventEmitter {
   }
   write(bytes: Buffer | string): boolean {
     this.written++;
-    this.lastWrite = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    this.lastWrite = bytes;
     return true;
   }
   paused = false;
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
         heapPer = (process.memoryUsage().heapUsed - heapBefore) / few / pipeline;
       }
       if (socket.written - before < n) throw new Error(`${label}: ${socket.written - before} replies for ${n} requests`);
-      process.stdout.write(`${label}: ${(ns / 1000).toFixed(2)} us/request, allocates ${heapPer.toFixed(0)} B/request (reply ${JSON.stringify(socket.lastWrite?.subarray(0, 60).toString('latin1'))}${(socket.lastWrite?.length ?? 0) > 60 ? '...' : ''})\n`);
+      process.stdout.write(`${label}: ${(ns / 1000).toFixed(2)} us/request, allocates ${heapPer.toFixed(0)} B/request (reply ${JSON.stringify(socket.lastWrite?.slice(0, 60).toString())}${(socket.lastWrite?.length ?? 0) > 60 ? '...' : ''})\n`);
     }
   }
   process.exit(0);

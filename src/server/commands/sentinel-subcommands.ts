@@ -19,6 +19,7 @@ import {
   nullBulk,
   ok,
   simple,
+  stringPairsMap,
   type Reply,
 } from '../../resp/reply.js';
 
@@ -125,7 +126,7 @@ function addressReply(host: string, port: number): Reply {
   return reply;
 }
 
-const describeReply = (fields: Fields): Reply => bulkMap(fields);
+const describeReply = (fields: Fields): Reply => stringPairsMap(fields);
 const describeAllReply = (list: Fields[]): Reply => array(list.map(describeReply));
 
 /** Subcommand -> [arity as in the command table (§11.1), handler]. */
