@@ -38,14 +38,24 @@ type Handler = (cx: StepContext, args: string[], env: CommandEnvironment) => Rep
  */
 export function sentinelCommand(cx: StepContext, argv: string[], env: CommandEnvironment): Reply {
   if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
-  const sub = lowerAscii(argv[0]);
-  const entry = HANDLER_TABLE.get(sub);
+  const [sub, entry] = subcommand(argv[0]);
   if (!entry) return err(`unknown subcommand '${firstBytes(argv[0], 128)}'. Try SENTINEL HELP.`);
   const [arity, handler] = entry;
   // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
   const argc = argv.length + 1;
   if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
   return handler(cx, argv.slice(1), env);
+}
+
+/** The subcommand last looked up, as typed: clients repeat one spelling, which then needs no lower-casing or hashing. */
+let lastSubcommand: { typed: string; found: [string, [number, Handler] | undefined] } | null = null;
+
+function subcommand(typed: string): [string, [number, Handler] | undefined] {
+  if (lastSubcommand !== null && lastSubcommand.typed === typed) return lastSubcommand.found;
+  const sub = lowerAscii(typed);
+  const found: [string, [number, Handler] | undefined] = [sub, HANDLER_TABLE.get(sub)];
+  lastSubcommand = { typed, found };
+  return found;
 }
 
 /** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */
