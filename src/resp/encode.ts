@@ -42,11 +42,19 @@ export interface WriteSize {
   bytes: number;
 }
 
+const SCAN_MAX = 64;
+
 /** While textOf runs: the bytes its text takes on the wire beyond one per character (non-ASCII text). */
 let extraBytes = 0;
 
 /** The UTF-8 length of a text; non-ASCII text adds its excess to extraBytes. */
 function utf8Length(text: string): number {
+  // A long text (INFO) is measured natively; the scan only pays on the short values of most replies.
+  if (text.length > SCAN_MAX) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    extraBytes += bytes - text.length;
+    return bytes;
+  }
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) {
       const bytes = Buffer.byteLength(text, 'utf8');

@@ -13,14 +13,19 @@ const ALL_SECTIONS_KEYWORDS = new Set(['all', 'default', 'everything']);
  * selects nothing. Sections are separated by an empty line.
  */
 export const info: CommandHandler = (ctx) => {
-  const wanted = selectSections(ctx.argv.slice(1).map((_, i) => ctx.keyword(i + 1)));
-  const text = SECTIONS.filter((s) => wanted.has(s))
-    .map((s) => SECTION_TEXT[s](ctx.server))
-    .join('\r\n');
+  const wanted = ctx.argc === 1 ? ALL_SECTIONS : selectSections(ctx.argv.slice(1).map((_, i) => ctx.keyword(i + 1)));
+  let text = '';
+  for (const s of SECTIONS) {
+    if (!wanted.has(s)) continue;
+    if (text !== '') text += '\r\n';
+    text += SECTION_TEXT[s](ctx.server);
+  }
   return bulk(text);
 };
 
 export const role: CommandHandler = (ctx) => array([bulk('sentinel'), bulkArray(ctx.server.hooks.masterNames())]);
+
+const ALL_SECTIONS: ReadonlySet<Section> = new Set(SECTIONS);
 
 export function selectSections(names: string[]): Set<Section> {
   if (names.length === 0 || names.some((n) => ALL_SECTIONS_KEYWORDS.has(n))) return new Set(SECTIONS);
