@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     ['port 26379', 'sentinel myid 0123456789abcdef0123456789abcdef01234567', 'sentinel monitor mymaster 127.0.0.1 6379 2',
       'sentinel known-replica mymaster 127.0.0.1 6380',
       'sentinel known-sentinel mymaster 127.0.0.1 26380 89abcdef0123456789abcdef0123456789abcdef',
+      // More masters (env REQUEST_PATH_MASTERS, total), for SENTINEL MASTERS at scale.
+      ...Array.from({ length: Number(process.env.REQUEST_PATH_MASTERS ?? 1) - 1 }, (_, i) => `sentinel monitor master${i} 127.0.0.1 ${7000 + i} 2`),
     ].join('\n'),
   );
   const daemon = new Daemon({ config, configPath: '/nonexistent/sentinel.conf', logger: silent, executable: '/usr/bin/sentinel' });
