@@ -59,7 +59,9 @@ export class ByteQueue {
 
   /** A copy, so that consumers never keep the whole receive buffer alive. */
   copy(from: number, to: number): Buffer {
-    return Buffer.from(this.data.subarray(this.start + from, this.start + to));
+    const out = Buffer.allocUnsafe(to - from);
+    this.data.copy(out, 0, this.start + from, this.start + to);
+    return out;
   }
 
   text(from: number, to: number, encoding: BufferEncoding): string {

@@ -1,4 +1,4 @@
-import type { Reply } from './reply.js';
+import { nullArray, nullBulk, ok, StringPairsMap, type Reply } from './reply.js';
 
 const CRLF = '\r\n';
 
@@ -8,9 +8,171 @@ const CRLF = '\r\n';
  * fall back to what Redis sends instead (flat array, array, `$-1`/`*-1`, bulk, integer).
  */
 export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
+  if (reply.type === 'raw') return reply.bytes;
+  const cache = protocol === 2 ? ENCODED_RESP2 : ENCODED_RESP3;
+  const cached = cache.get(reply);
+  if (cached !== undefined) return cached;
+  const text = textOf(reply, protocol);
+  const bytes = text !== null ? Buffer.from(text, 'utf8') : encodeMixed(reply, protocol);
+  if (PREENCODED.has(reply)) cache.set(reply, bytes);
+  return bytes;
+}
+
+/**
+ * The reply's bytes for a socket write: the encoded bytes of a constant or raw reply, else the
+ * text of a text-only reply (the socket encodes it as UTF-8 without a Buffer of our own), else
+ * the bytes.
+ */
+export function encodeForWrite(reply: Reply, protocol: 2 | 3, size: WriteSize): string | Buffer {
+  if (reply.type !== 'raw' && !PREENCODED.has(reply)) {
+    extraBytes = 0;
+    const text = textOf(reply, protocol);
+    if (text !== null) {
+      size.bytes = text.length + extraBytes;
+      return text;
+    }
+  }
+  const bytes = encodeReply(reply, protocol);
+  size.bytes = bytes.length;
+  return bytes;
+}
+
+/** Where encodeForWrite tells how many bytes its result is on the wire. */
+export interface WriteSize {
+  bytes: number;
+}
+
+const SCAN_MAX = 64;
+
+/** While textOf runs: the bytes its text takes on the wire beyond one per character (non-ASCII text). */
+let extraBytes = 0;
+
+/** The UTF-8 length of a text; non-ASCII text adds its excess to extraBytes. */
+function utf8Length(text: string): number {
+  // A long text (INFO) is measured natively; the scan only pays on the short values of most replies.
+  if (text.length > SCAN_MAX) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    extraBytes += bytes - text.length;
+    return bytes;
+  }
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      const bytes = Buffer.byteLength(text, 'utf8');
+      extraBytes += bytes - text.length;
+      return bytes;
+    }
+  }
+  return text.length;
+}
+
+/** A line of text as it is, its non-ASCII excess counted. */
+function counted(text: string): string {
+  utf8Length(text);
+  return text;
+}
+
+/**
+ * Marks a reply that never changes (a constant, or one kept while the state it shows holds):
+ * its bytes are encoded once per protocol and reused. The reply is frozen, deeply, so that
+ * nothing can change it behind the cached bytes.
+ */
+export function preencoded<R extends Reply>(reply: R): R {
+  deepFreeze(reply);
+  PREENCODED.add(reply);
+  return reply;
+}
+
+const PREENCODED = new WeakSet<Reply>();
+const ENCODED_RESP2 = new WeakMap<Reply, Buffer>();
+const ENCODED_RESP3 = new WeakMap<Reply, Buffer>();
+for (const constant of [ok, nullBulk, nullArray]) preencoded(constant);
+
+function deepFreeze(value: object): void {
+  if (Buffer.isBuffer(value) || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
+}
+
+function encodeMixed(reply: Reply, protocol: 2 | 3): Buffer {
   const out = new Output();
   write(reply, protocol, out);
   return out.bytes();
+}
+
+/**
+ * The reply as one string (UTF-8 on the wire), for the replies made of text only (nearly all):
+ * null as soon as it holds bytes (a Buffer bulk, raw bytes, a verbatim string), which the
+ * general writer handles.
+ */
+function textOf(reply: Reply, protocol: 2 | 3): string | null {
+  switch (reply.type) {
+    case 'simple':
+      return `+${counted(singleLine(reply.value))}${CRLF}`;
+    case 'error':
+      return `-${counted(errorText(reply.value))}${CRLF}`;
+    case 'integer':
+      return `:${integerText(reply.value)}${CRLF}`;
+    case 'bulk':
+      return typeof reply.value === 'string' ? bulkText(reply.value) : null;
+    case 'null-bulk':
+      return protocol === 3 ? `_${CRLF}` : `$-1${CRLF}`;
+    case 'null-array':
+      return protocol === 3 ? `_${CRLF}` : `*-1${CRLF}`;
+    case 'array':
+      return aggregateText('*', reply.items, protocol);
+    case 'set':
+      return aggregateText(protocol === 3 ? '~' : '*', reply.items, protocol);
+    case 'push':
+      return aggregateText(protocol === 3 ? '>' : '*', reply.items, protocol);
+    case 'map': {
+      if (reply instanceof StringPairsMap) return pairsText(reply.pairs, protocol);
+      const entries = reply.entries;
+      let text = protocol === 3 ? `%${entries.length}${CRLF}` : `*${entries.length * 2}${CRLF}`;
+      for (let i = 0; i < entries.length; i++) {
+        const [key, value] = entries[i];
+        const k = key.type === 'bulk' && typeof key.value === 'string' ? bulkText(key.value) : textOf(key, protocol);
+        if (k === null) return null;
+        const v = value.type === 'bulk' && typeof value.value === 'string' ? bulkText(value.value) : textOf(value, protocol);
+        if (v === null) return null;
+        text += k + v;
+      }
+      return text;
+    }
+    case 'double': {
+      const value = doubleText(reply.value);
+      return protocol === 3 ? `,${value}${CRLF}` : `$${value.length}${CRLF}${value}${CRLF}`;
+    }
+    case 'boolean':
+      return protocol === 3 ? `#${reply.value ? 't' : 'f'}${CRLF}` : `:${reply.value ? 1 : 0}${CRLF}`;
+    case 'none':
+      return '';
+    default:
+      return null;
+  }
+}
+
+function pairsText(pairs: ReadonlyArray<readonly [string, string]>, protocol: 2 | 3): string {
+  let text = protocol === 3 ? `%${pairs.length}${CRLF}` : `*${pairs.length * 2}${CRLF}`;
+  for (let i = 0; i < pairs.length; i++) {
+    const [key, value] = pairs[i];
+    text += `$${utf8Length(key)}${CRLF}${key}${CRLF}$${utf8Length(value)}${CRLF}${value}${CRLF}`;
+  }
+  return text;
+}
+
+function bulkText(value: string): string {
+  return `$${utf8Length(value)}${CRLF}${value}${CRLF}`;
+}
+
+function aggregateText(marker: string, items: Reply[], protocol: 2 | 3): string | null {
+  let text = `${marker}${items.length}${CRLF}`;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const part = item.type === 'bulk' && typeof item.value === 'string' ? bulkText(item.value) : textOf(item, protocol);
+    if (part === null) return null;
+    text += part;
+  }
+  return text;
 }
 
 /**
@@ -124,6 +286,7 @@ function writeAggregate(marker: string, items: Reply[], protocol: 2 | 3, out: Ou
 
 /** A line-based reply cannot carry CR or LF: Redis replaces them with spaces in errors. */
 function singleLine(text: string): string {
+  if (text.indexOf('\r') === -1 && text.indexOf('\n') === -1) return text;
   return text.replace(/[\r\n]/g, ' ');
 }
 
@@ -134,6 +297,7 @@ function errorText(value: string): string {
 
 function integerText(value: number | bigint): string {
   if (typeof value === 'bigint') return value.toString();
+  if (Number.isSafeInteger(value)) return String(value);
   return Number.isFinite(value) ? BigInt(Math.trunc(value)).toString() : '0';
 }
 

@@ -66,6 +66,25 @@ export function bulkMap(pairs: Array<[string, string | number | bigint]>): Reply
   return map(pairs.map(([k, v]) => [bulk(k), bulk(v)]));
 }
 
+/**
+ * A map of bulk strings kept as its string pairs (an instance description: dozens of fields per
+ * instance, asked for often): the encoder writes the pairs directly, and `entries` makes the
+ * generic shape only for a reader that asks for it.
+ */
+export class StringPairsMap {
+  readonly type = 'map';
+
+  constructor(readonly pairs: ReadonlyArray<readonly [string, string]>) {}
+
+  get entries(): Array<[Reply, Reply]> {
+    return this.pairs.map(([k, v]) => [bulk(k), bulk(v)]);
+  }
+}
+
+export function stringPairsMap(pairs: ReadonlyArray<readonly [string, string]>): Reply {
+  return new StringPairsMap(pairs);
+}
+
 export function push(items: Reply[]): Reply {
   return { type: 'push', items };
 }

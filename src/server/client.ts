@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeReply } from '../resp/encode.js';
+import { encodeForWrite, type WriteSize } from '../resp/encode.js';
 import type { Reply } from '../resp/reply.js';
 import { ProtocolError, RequestParser } from '../resp/request-parser.js';
 import type { AclUser } from './acl.js';
@@ -87,7 +87,9 @@ export class Client implements Subscriber {
   lastFlushBytes = 0;
 
   private readonly parser: RequestParser;
-  private pending: Buffer[] = [];
+  /** Replies not yet written: text (sent as UTF-8) or bytes, in order. */
+  private pending: Array<string | Buffer> = [];
+  private pendingText = true;
   private pendingLength = 0;
   private flushScheduled = false;
   /** Serving a read: its replies are flushed when it is done, without a microtask. */
@@ -161,8 +163,11 @@ export class Client implements Subscriber {
   /** A reply (or push) for this client, encoded in its current protocol. */
   write(reply: Reply): void {
     if (this.isDetached || this.replyOff || this.replySkip) return;
-    this.writeBytes(encodeReply(reply, this.protocol));
+    const bytes = encodeForWrite(reply, this.protocol, this.replySize);
+    this.writeBytes(bytes, this.replySize.bytes);
   }
+
+  private readonly replySize: WriteSize = { bytes: 0 };
 
   deliver(message: Reply): void {
     this.write(message);
@@ -171,6 +176,7 @@ export class Client implements Subscriber {
   /** Closes the connection now, dropping any unsent output (CLIENT KILL, protocol attack). */
   kill(): void {
     this.pending = [];
+    this.pendingText = true;
     this.pendingLength = 0;
     this.detach(false);
     this.socket.destroy();
@@ -249,7 +255,9 @@ export class Client implements Subscriber {
   }
 
   private run(argv: Buffer[]): void {
-    this.argvBytes = argv.reduce((n, a) => n + a.length, 0);
+    let argvBytes = 0;
+    for (let i = 0; i < argv.length; i++) argvBytes += argv[i].length;
+    this.argvBytes = argvBytes;
     let outcome: Outcome;
     try {
       outcome = this.host.execute(this, argv);
@@ -291,11 +299,31 @@ export class Client implements Subscriber {
     this.kill();
   }
 
-  private writeBytes(bytes: Buffer): void {
-    if (bytes.length === 0) return;
+  /** `length`: the bytes it takes on the wire. */
+  private writeBytes(bytes: string | Buffer, length: number): void {
+    if (length === 0) return;
     this.pending.push(bytes);
-    this.pendingLength += bytes.length;
+    this.pendingLength += length;
+    if (typeof bytes !== 'string') this.pendingText = false;
     this.scheduleFlush();
+  }
+
+  /** What is pending as one write: one string when it is all text, else one buffer. */
+  private takePending(): string | Buffer {
+    const pending = this.pending;
+    const out =
+      pending.length === 1
+        ? pending[0]
+        : this.pendingText
+          ? pending.join('')
+          : Buffer.concat(
+              pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)),
+              this.pendingLength,
+            );
+    this.pending = [];
+    this.pendingText = true;
+    this.pendingLength = 0;
+    return out;
   }
 
   /** Output written outside a read (a delayed reply, a published message) goes out once the current step is over. */
@@ -311,13 +339,11 @@ export class Client implements Subscriber {
   private flush(): void {
     if (this.socket.destroyed) return;
     if (this.pendingLength > 0) {
-      const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLength);
-      this.pending.length = 0;
-      this.pendingLength = 0;
-      this.socket.write(bytes);
-      this.lastFlushBytes = bytes.length;
+      const length = this.pendingLength;
+      this.socket.write(this.takePending());
+      this.lastFlushBytes = length;
       this.lastInteraction = this.host.now();
-      this.host.stats.netOutputBytes += bytes.length;
+      this.host.stats.netOutputBytes += length;
       this.host.stats.writesProcessed++;
       if (this.subscriptionCount > 0 && this.socket.writableLength > PUBSUB_OUTPUT_HARD_LIMIT) {
         this.host.log(

@@ -76,13 +76,25 @@ export class CommandCatalog {
   }
 
   /** Resolves `argv[0]` and, for container commands, `argv[1]`. */
-  lookup(name: string, subcommand: string | undefined): Lookup {
-    const spec = this.byName.get(name.toLowerCase());
+  lookup(name: string, subcommand: string | Buffer | undefined): Lookup {
+    // Names as the table spells them (lower case) are found without lower-casing them first.
+    const spec = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
     if (spec === undefined || spec.parent !== null) return UNKNOWN_COMMAND;
     if (spec.subcommands.size === 0 || subcommand === undefined) return this.found(spec);
-    const sub = spec.subcommands.get(subcommand.toLowerCase());
-    return sub === undefined ? { kind: 'unknown-subcommand', container: spec } : this.found(sub);
+    // A request's argument arrives as bytes: made into a (byte) string only for a container command.
+    const typed = typeof subcommand === 'string' ? subcommand : subcommand.toString('latin1');
+    // Clients repeat the same subcommand, spelled the same way: compared as typed, it needs no hashing.
+    const last = this.lastSubcommand.get(spec);
+    if (last !== undefined && last.typed === typed) return last.lookup;
+    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase());
+    if (sub === undefined) return { kind: 'unknown-subcommand', container: spec };
+    const lookup = this.found(sub);
+    this.lastSubcommand.set(spec, { typed, lookup });
+    return lookup;
   }
+
+  /** Per container command, the subcommand last found and how it was typed. */
+  private readonly lastSubcommand = new Map<CommandSpec, { typed: string; lookup: Lookup }>();
 
   /** One result object per command, made once: a lookup runs for every request. */
   private found(spec: CommandSpec): Lookup {

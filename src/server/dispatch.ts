@@ -39,7 +39,7 @@ export class Dispatcher {
       return 'aborted';
     }
 
-    const lookup = this.server.catalog.lookup(name, argv.length > 1 ? byteString(argv[1]) : undefined);
+    const lookup = this.server.catalog.lookup(name, argv.length > 1 ? argv[1] : undefined);
     client.lastCommand = lookup.kind === 'found' ? lookup.spec.name : null;
     if (lookup.kind === 'unknown-command') return this.reject(client, unknownCommand(argv));
     if (lookup.kind === 'unknown-subcommand') return this.reject(client, unknownSubcommand(argv));
@@ -112,10 +112,16 @@ export class Dispatcher {
   }
 
   private reply(client: Client, result: Reply | Reply[]): void {
-    for (const reply of Array.isArray(result) ? result : [result]) {
-      if (reply.type === 'error') this.server.stats.errorReplies++;
-      client.write(reply);
+    if (!Array.isArray(result)) {
+      this.replyOne(client, result);
+      return;
     }
+    for (const reply of result) this.replyOne(client, reply);
+  }
+
+  private replyOne(client: Client, reply: Reply): void {
+    if (reply.type === 'error') this.server.stats.errorReplies++;
+    client.write(reply);
   }
 
   /** Per-command flags that last exactly one command. */

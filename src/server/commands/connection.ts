@@ -1,8 +1,10 @@
+import { preencoded } from '../../resp/encode.js';
 import { array, bulk, err, error, integer, map, ok, simple, type Reply } from '../../resp/reply.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { parseInteger, syntaxError, wrongArity, wrongPass } from '../errors.js';
 
 const REDIS_VERSION = '7.0.15';
+const PONG = preencoded(simple('PONG'));
 export const INVALID_CLIENT_NAME = err('Client names cannot contain spaces, newlines or special characters.');
 
 export const ping: CommandHandler = (ctx) => {
@@ -11,7 +13,7 @@ export const ping: CommandHandler = (ctx) => {
   if (ctx.client.protocol === 2 && ctx.client.subscriptionCount > 0) {
     return array([bulk('pong'), bulk(ctx.argc === 2 ? ctx.argv[1] : '')]);
   }
-  return ctx.argc === 2 ? bulk(ctx.argv[1]) : simple('PONG');
+  return ctx.argc === 2 ? bulk(ctx.argv[1]) : PONG;
 };
 
 export const auth: CommandHandler = (ctx) => {

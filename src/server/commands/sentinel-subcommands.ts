@@ -5,6 +5,7 @@ import * as ops from '../../core/operations.js';
 import type { Fields, MasterSetting, QuorumCheck, Refusal, SentinelSetting } from '../../core/operations.js';
 import type { StepContext } from '../../core/step-context.js';
 import { DEBUG_PARAMETERS } from '../../core/timing.js';
+import { preencoded } from '../../resp/encode.js';
 import {
   array,
   bulk,
@@ -18,6 +19,7 @@ import {
   nullBulk,
   ok,
   simple,
+  stringPairsMap,
   type Reply,
 } from '../../resp/reply.js';
 
@@ -36,14 +38,24 @@ type Handler = (cx: StepContext, args: string[], env: CommandEnvironment) => Rep
  */
 export function sentinelCommand(cx: StepContext, argv: string[], env: CommandEnvironment): Reply {
   if (argv.length === 0) return err("wrong number of arguments for 'sentinel' command");
-  const sub = lowerAscii(argv[0]);
-  const entry = Object.hasOwn(HANDLERS, sub) ? HANDLERS[sub] : undefined;
+  const [sub, entry] = subcommand(argv[0]);
   if (!entry) return err(`unknown subcommand '${firstBytes(argv[0], 128)}'. Try SENTINEL HELP.`);
   const [arity, handler] = entry;
   // Redis counts the container name too: `SENTINEL MASTER x` has arity 3.
   const argc = argv.length + 1;
   if (arity > 0 ? argc !== arity : argc < -arity) return err(`wrong number of arguments for 'sentinel|${sub}' command`);
   return handler(cx, argv.slice(1), env);
+}
+
+/** The subcommand last looked up, as typed: clients repeat one spelling, which then needs no lower-casing or hashing. */
+let lastSubcommand: { typed: string; found: [string, [number, Handler] | undefined] } | null = null;
+
+function subcommand(typed: string): [string, [number, Handler] | undefined] {
+  if (lastSubcommand !== null && lastSubcommand.typed === typed) return lastSubcommand.found;
+  const sub = lowerAscii(typed);
+  const found: [string, [number, Handler] | undefined] = [sub, HANDLER_TABLE.get(sub)];
+  lastSubcommand = { typed, found };
+  return found;
 }
 
 /** printf's `%.<n>s`: at most `n` bytes of the UTF-8 text. */
@@ -101,7 +113,30 @@ function aboutMaster<T>(found: T | undefined, answer: (found: T) => Reply): Repl
   return found === undefined ? refusalReply(ops.NO_SUCH_MASTER) : answer(found);
 }
 
-const describeReply = (fields: Fields): Reply => bulkMap(fields);
+/**
+ * The GET-MASTER-ADDR-BY-NAME replies given lately, by host then port: made and encoded once
+ * while the address holds (the host is the state's own string, whose hash is kept).
+ */
+const addressReplies = new Map<string, Map<number, Reply>>();
+const ADDRESS_HOSTS_KEPT = 1024;
+
+function addressReply(host: string, port: number): Reply {
+  let byPort = addressReplies.get(host);
+  if (byPort === undefined) {
+    if (addressReplies.size >= ADDRESS_HOSTS_KEPT) addressReplies.clear();
+    byPort = new Map();
+    addressReplies.set(host, byPort);
+  }
+  let reply = byPort.get(port);
+  if (reply === undefined) {
+    if (byPort.size >= ADDRESS_HOSTS_KEPT) byPort.clear();
+    reply = preencoded(bulkArray([host, String(port)]));
+    byPort.set(port, reply);
+  }
+  return reply;
+}
+
+const describeReply = (fields: Fields): Reply => stringPairsMap(fields);
 const describeAllReply = (list: Fields[]): Reply => array(list.map(describeReply));
 
 /** Subcommand -> [arity as in the command table (§11.1), handler]. */
@@ -119,7 +154,7 @@ const HANDLERS: Record<string, [number, Handler]> = {
     3,
     (cx, [name]) => {
       const addr = ops.masterAddress(cx, name);
-      return addr ? bulkArray([addr.host, String(addr.port)]) : nullArray;
+      return addr ? addressReply(addr.host, addr.port) : nullArray;
     },
   ],
 
@@ -174,6 +209,8 @@ const HANDLERS: Record<string, [number, Handler]> = {
 
   'simulate-failure': [-3, (cx, flags) => simulateFailure(cx, flags)],
 };
+
+const HANDLER_TABLE: ReadonlyMap<string, [number, Handler]> = new Map(Object.entries(HANDLERS));
 
 function pendingScripts(cx: StepContext): Reply {
   return array(

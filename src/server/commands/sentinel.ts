@@ -7,8 +7,7 @@ export const sentinelHelp: CommandHandler = (ctx) => raw(ctx.server.catalog.help
 export const sentinelSubcommand: CommandHandler = (ctx) => {
   const { client } = ctx;
   const view = { id: client.id, name: client.name ?? '', protocol: client.protocol };
-  return ctx.server.hooks.sentinelCommand(
-    ctx.argv.slice(1).map((a) => a.toString('utf8')),
-    view,
-  );
+  const argv = new Array<string>(ctx.argc - 1);
+  for (let i = 1; i < ctx.argc; i++) argv[i - 1] = ctx.argv[i].toString('utf8');
+  return ctx.server.hooks.sentinelCommand(argv, view);
 };
