@@ -156,10 +156,9 @@ export class Daemon {
    * for so far; every other reply goes at once.
    */
   private command(argv: readonly string[], run: (cx: StepContext) => Reply): Reply | Promise<Reply> {
-    const before = this.gate.requests;
-    const reply = this.run<Reply>({ kind: 'command', run, now: Date.now() }).result;
+    const { result: reply, persists } = this.run<Reply>({ kind: 'command', run, now: Date.now() });
     const upTo = this.gate.requests;
-    if (upTo === before && (!repliesWithVote(argv) || this.gate.isWritten(upTo))) return reply;
+    if (!persists && (!repliesWithVote(argv) || this.gate.isWritten(upTo))) return reply;
     return new Promise((resolve) =>
       this.gate.whenWritten(upTo, (error) => resolve(reply === OK_IF_FLUSHED && error !== null ? FLUSH_FAILED_REPLY : reply)),
     );

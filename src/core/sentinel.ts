@@ -103,8 +103,7 @@ export class Sentinel {
         result = input.run(cx);
         break;
     }
-    const persists = cx.actions.some((a) => a.kind === 'persist');
-    return { actions: cx.actions, persists, result: result as T, nextTickMs };
+    return { actions: cx.actions, persists: cx.persistRequested, result: result as T, nextTickMs };
   }
 }
 

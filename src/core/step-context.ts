@@ -21,6 +21,8 @@ export interface CoreEnvironment {
  */
 export class StepContext {
   readonly actions: Action[] = [];
+  /** The step asked for a config write. */
+  persistRequested = false;
   /** Instances this step may still start connecting to (see links.reconnect). */
   connectsLeft = MAX_CONNECTING_PER_STEP;
 
@@ -67,6 +69,7 @@ export class StepContext {
 
   /** The config must be written before anything queued after this is carried out. */
   persist(): void {
+    this.persistRequested = true;
     this.actions.push({ kind: 'persist' });
   }
 

@@ -215,12 +215,12 @@ class SentinelListener implements Server {
         return { type: 'integer', value: 1 };
       case 'SENTINEL': {
         const s = this.owner;
-        const before = s.gate?.requests ?? 0;
-        const reply = this.world.input<Reply>(s, { kind: 'command', run: (cx) => sentinelCommand(cx, args.slice(1), NO_SCRIPTS) })?.result;
+        const output = this.world.input<Reply>(s, { kind: 'command', run: (cx) => sentinelCommand(cx, args.slice(1), NO_SCRIPTS) });
         const gate = s.gate;
-        if (reply === undefined || gate === null) return undefined;
+        if (output === undefined || gate === null) return undefined;
+        const reply = output.result;
         const upTo = gate.requests;
-        if (upTo === before && (!repliesWithVote(args.slice(1)) || gate.isWritten(upTo))) {
+        if (!output.persists && (!repliesWithVote(args.slice(1)) || gate.isWritten(upTo))) {
           this.checkVoteOnDisk(args, reply);
           return observed(reply);
         }

@@ -88,10 +88,9 @@ export class CoreHarness {
    * FLUSH_FAILED_REPLY if the write failed (writes here are done at once, so it never waits).
    */
   reply(run: (cx: StepContext) => Reply): Reply {
-    const before = this.gate.requests;
-    const reply = this.command(run);
+    const { result: reply, persists } = this.step<Reply>({ kind: 'command', run });
+    if (!persists) return reply;
     const upTo = this.gate.requests;
-    if (upTo === before) return reply;
     let answer: Reply | null = null;
     this.gate.whenWritten(upTo, (error) => (answer = reply === OK_IF_FLUSHED && error !== null ? FLUSH_FAILED_REPLY : reply));
     if (answer === null) throw new Error('the config write did not complete');
