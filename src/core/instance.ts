@@ -181,61 +181,120 @@ export function newLink(id: number, now: number): Link {
   };
 }
 
-export function baseFields(
-  kind: InstanceKind,
-  uid: number,
-  name: string,
-  addr: Address,
-  link: Link,
-  downAfterMs: number,
-  now: number,
-): Omit<InstanceBase, 'kind'> {
-  return {
-    uid,
-    name,
-    addr,
-    runid: null,
-    flags: noFlags(),
-    link,
-    downAfterMs,
-    sDownSinceTime: 0,
-    oDownSinceTime: 0,
-    lastPubTime: now,
-    lastHelloTime: now,
-    lastMasterDownReplyTime: now,
-    lastMasterDownAskTime: 0,
-    infoRefresh: 0,
-    info: null,
-    roleReported: kind === 'slave' ? 'slave' : 'master',
-    roleReportedTime: now,
-    leader: null,
-    leaderEpoch: 0,
-  };
+/**
+ * Instances are built by constructors rather than spread literals: V8 then keeps every field
+ * inside the object, where a spread literal keeps all but a few in a separate array, one
+ * more cache miss for each field the timer reads on its walk over every instance. Fields are
+ * declared in the order the config and the replies have always listed them.
+ */
+abstract class InstanceFields {
+  uid: number;
+  name: string;
+  addr: Address;
+  runid: string | null = null;
+  flags: Flags = noFlags();
+  link: Link;
+  downAfterMs: number;
+  sDownSinceTime = 0;
+  oDownSinceTime = 0;
+  lastPubTime: number;
+  lastHelloTime: number;
+  lastMasterDownReplyTime: number;
+  lastMasterDownAskTime = 0;
+  infoRefresh = 0;
+  info: string | null = null;
+  roleReported: 'master' | 'slave' | null;
+  roleReportedTime: number;
+  leader: string | null = null;
+  leaderEpoch = 0;
+
+  constructor(kind: InstanceKind, uid: number, name: string, addr: Address, link: Link, downAfterMs: number, now: number) {
+    this.uid = uid;
+    this.name = name;
+    this.addr = addr;
+    this.link = link;
+    this.downAfterMs = downAfterMs;
+    this.lastPubTime = now;
+    this.lastHelloTime = now;
+    this.lastMasterDownReplyTime = now;
+    this.roleReported = kind === 'slave' ? 'slave' : 'master';
+    this.roleReportedTime = now;
+  }
 }
 
-export function replicaDefaults(now: number): Pick<
-  ReplicaInstance,
-  | 'masterLinkDownTime'
-  | 'slavePriority'
-  | 'replicaAnnounced'
-  | 'slaveMasterHost'
-  | 'slaveMasterPort'
-  | 'slaveMasterLinkUp'
-  | 'slaveReplOffset'
-  | 'slaveConfChangeTime'
-  | 'slaveReconfSentTime'
-> {
-  return {
-    masterLinkDownTime: 0,
-    slavePriority: DEFAULT_SLAVE_PRIORITY,
-    replicaAnnounced: true,
-    slaveMasterHost: null,
-    slaveMasterPort: 0,
-    slaveMasterLinkUp: false,
-    slaveReplOffset: 0,
-    slaveConfChangeTime: now,
-    slaveReconfSentTime: 0,
-  };
+class MasterRecord extends InstanceFields implements MasterInstance {
+  readonly kind = 'master' as const;
+  quorum: number;
+  parallelSyncs = 1;
+  failoverTimeoutMs: number;
+  masterRebootDownAfterPeriodMs = 0;
+  masterRebootSinceTime = 0;
+  authPass: string | null = null;
+  authUser: string | null = null;
+  notificationScript: string | null = null;
+  clientReconfigScript: string | null = null;
+  renamedCommands = new Map<string, [string, string]>();
+  configEpoch = 0;
+  failoverEpoch = 0;
+  failoverState: FailoverState = 'none';
+  failoverStateChangeTime = 0;
+  failoverStartTime = 0;
+  failoverDelayLogged = 0;
+  startWait: StartWait | null = null;
+  electionRetryEpoch = 0;
+  quickRetries = 0;
+  addressGeneration = 0;
+  promoted: ReplicaInstance | null = null;
+  replicas = new Map<string, ReplicaInstance>();
+  sentinels = new Map<string, SentinelInstance>();
+
+  constructor(uid: number, name: string, addr: Address, link: Link, downAfterMs: number, failoverTimeoutMs: number, quorum: number, now: number) {
+    super('master', uid, name, addr, link, downAfterMs, now);
+    this.quorum = quorum;
+    this.failoverTimeoutMs = failoverTimeoutMs;
+  }
+}
+
+class ReplicaRecord extends InstanceFields implements ReplicaInstance {
+  masterLinkDownTime = 0;
+  slavePriority = DEFAULT_SLAVE_PRIORITY;
+  replicaAnnounced = true;
+  slaveMasterHost: string | null = null;
+  slaveMasterPort = 0;
+  slaveMasterLinkUp = false;
+  slaveReplOffset = 0;
+  slaveConfChangeTime: number;
+  slaveReconfSentTime = 0;
+  readonly kind = 'slave' as const;
+  master: MasterInstance;
+
+  constructor(uid: number, name: string, addr: Address, link: Link, master: MasterInstance, now: number) {
+    super('slave', uid, name, addr, link, master.downAfterMs, now);
+    this.slaveConfChangeTime = now;
+    this.master = master;
+  }
+}
+
+class SentinelRecord extends InstanceFields implements SentinelInstance {
+  readonly kind = 'sentinel' as const;
+  master: MasterInstance;
+
+  constructor(uid: number, runid: string, addr: Address, link: Link, master: MasterInstance, now: number) {
+    super('sentinel', uid, runid, addr, link, master.downAfterMs, now);
+    this.master = master;
+  }
+}
+
+export function newMaster(uid: number, name: string, addr: Address, link: Link, downAfterMs: number, failoverTimeoutMs: number, quorum: number, now: number): MasterInstance {
+  return new MasterRecord(uid, name, addr, link, downAfterMs, failoverTimeoutMs, quorum, now);
+}
+
+export function newReplica(uid: number, name: string, addr: Address, link: Link, master: MasterInstance, now: number): ReplicaInstance {
+  return new ReplicaRecord(uid, name, addr, link, master, now);
+}
+
+export function newSentinel(uid: number, runid: string, addr: Address, link: Link, master: MasterInstance, now: number): SentinelInstance {
+  return new SentinelRecord(uid, runid, addr, link, master, now);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { announced, replicaName, type Address } from './address.js';
 import {
-  baseFields,
   newLink,
+  newMaster,
+  newReplica,
+  newSentinel,
   noFlags,
-  replicaDefaults,
   type Instance,
   type MasterInstance,
   type ReplicaInstance,
@@ -39,33 +40,7 @@ export function createMaster(cx: StepContext, name: string, addr: Address, quoru
   const now = cx.now;
   const uid = cx.registry.nextUid();
   const link = newLink(cx.registry.nextLinkId(), now);
-  const m: MasterInstance = {
-    ...baseFields('master', uid, name, addr, link, cx.timings.defaultDownAfter, now),
-    kind: 'master',
-    quorum,
-    parallelSyncs: 1,
-    failoverTimeoutMs: cx.timings.defaultFailoverTimeout,
-    masterRebootDownAfterPeriodMs: 0,
-    masterRebootSinceTime: 0,
-    authPass: null,
-    authUser: null,
-    notificationScript: null,
-    clientReconfigScript: null,
-    renamedCommands: new Map(),
-    configEpoch: 0,
-    failoverEpoch: 0,
-    failoverState: 'none',
-    failoverStateChangeTime: 0,
-    failoverStartTime: 0,
-    failoverDelayLogged: 0,
-    startWait: null,
-    electionRetryEpoch: 0,
-    quickRetries: 0,
-    addressGeneration: 0,
-    promoted: null,
-    replicas: new Map(),
-    sentinels: new Map(),
-  };
+  const m = newMaster(uid, name, addr, link, cx.timings.defaultDownAfter, cx.timings.defaultFailoverTimeout, quorum, now);
   cx.masters.set(name, m);
   cx.registry.add(m);
   return m;
@@ -77,12 +52,7 @@ export function createReplica(cx: StepContext, master: MasterInstance, addr: Add
   const now = cx.now;
   const uid = cx.registry.nextUid();
   const link = newLink(cx.registry.nextLinkId(), now);
-  const r: ReplicaInstance = {
-    ...baseFields('slave', uid, name, addr, link, master.downAfterMs, now),
-    ...replicaDefaults(now),
-    kind: 'slave',
-    master,
-  };
+  const r = newReplica(uid, name, addr, link, master, now);
   master.replicas.set(name, r);
   cx.registry.add(r);
   return r;
@@ -93,11 +63,7 @@ export function createSentinel(cx: StepContext, master: MasterInstance, addr: Ad
   const now = cx.now;
   const uid = cx.registry.nextUid();
   const link = newLink(cx.registry.nextLinkId(), now);
-  const s: SentinelInstance = {
-    ...baseFields('sentinel', uid, runid, addr, link, master.downAfterMs, now),
-    kind: 'sentinel',
-    master,
-  };
+  const s = newSentinel(uid, runid, addr, link, master, now);
   s.runid = runid;
   master.sentinels.set(runid, s);
   cx.registry.add(s);
