@@ -30,6 +30,8 @@ type RenderResult = { id: number; text: string } | { id: number; error: string }
 export class ConfigRenderer {
   private worker: Worker | null = null;
   private slow = false;
+  /** The first rendering runs cold code: its time says little about the next ones. */
+  private warm = false;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (text: string) => void; reject: (e: Error) => void }>();
 
@@ -37,7 +39,8 @@ export class ConfigRenderer {
     if (!this.slow && sentinel.masters.length < BIG_CONFIG_MASTERS) {
       const started = performance.now();
       const text = rewriteConfig(oldText, server, sentinel, defaults);
-      this.slow = performance.now() - started > SLOW_RENDER_MS;
+      this.slow = this.warm && performance.now() - started > SLOW_RENDER_MS;
+      this.warm = true;
       return Promise.resolve(text);
     }
     const id = this.nextId++;

@@ -16,6 +16,8 @@ export interface LinkOptions {
   connectTimeoutMs?: number;
 }
 
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /**
  * One connection to an instance or a peer: RESP commands out, replies matched to them in
  * order, and on a subscribed connection the `message` pushes told apart from replies.
@@ -26,10 +28,14 @@ export interface LinkOptions {
 class Link {
   readonly socket: Socket;
   private readonly parser = new ReplyParser();
-  private readonly pending: ReplyTag[] = [];
+  /** Tags of the commands awaiting a reply, oldest first from `pendingHead`. */
+  private pending: ReplyTag[] = [];
+  private pendingHead = 0;
   private connected = false;
   private reported = false;
   private subscribed = false;
+  /** Commands asked for in this turn of the event loop, written together at its end. */
+  private outgoing = '';
 
   constructor(
     private readonly sink: LinkSink,
@@ -41,7 +47,15 @@ class Link {
     options: LinkOptions,
     private readonly onGone: (l: Link) => void,
   ) {
-    this.socket = netConnect({ host, port, ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}) });
+    this.socket = netConnect({
+      host,
+      port,
+      ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}),
+      // Read into one buffer shared by every link (the parser copies what it keeps), past
+      // the stream machinery: with hundreds of links, each read's allocation and 'data'
+      // event were a good part of an idle sentinel's CPU.
+      onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(buf, n) },
+    });
     this.socket.setNoDelay(true);
     this.socket.setTimeout(options.connectTimeoutMs ?? 10_000, () => this.socket.destroy(new Error('connect ETIMEDOUT')));
     this.socket.on('connect', () => {
@@ -49,7 +63,6 @@ class Link {
       this.socket.setTimeout(0);
       this.sink.connected(link, conn, generation, normaliseIp(this.socket.localAddress ?? ''));
     });
-    this.socket.on('data', (chunk) => this.read(chunk));
     this.socket.on('error', (e: Error) => {
       if (!this.connected) this.gone(e.message);
     });
@@ -60,17 +73,28 @@ class Link {
     if (this.reported) return;
     this.pending.push(tag);
     if (tag.purpose === 'subscribe') this.subscribed = true;
-    this.socket.write(encodeCommand(args));
+    // As hiredis does for Redis: what a tick sends to one instance (PING, INFO, a hello)
+    // goes out in one write.
+    if (this.outgoing === '') process.nextTick(this.flush);
+    this.outgoing += encodeCommand(args);
   }
+
+  private readonly flush = (): void => {
+    const out = this.outgoing;
+    this.outgoing = '';
+    if (!this.reported && out !== '') this.socket.write(out);
+  };
 
   /** Closed by us: no event for it. */
   destroy(): void {
+    this.flush();
     this.reported = true;
     this.socket.destroy();
   }
 
-  private read(chunk: Buffer): void {
-    this.parser.feed(chunk);
+  /** Always true: returning false would pause the socket. */
+  private read(buf: Uint8Array, n: number): boolean {
+    this.parser.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
     let value: RespValue | undefined;
     try {
       while ((value = this.parser.next()) !== undefined) this.dispatch(value);
@@ -78,6 +102,7 @@ class Link {
       // A malformed reply: the connection cannot be trusted any further.
       this.socket.destroy();
     }
+    return true;
   }
 
   private dispatch(value: RespValue): void {
@@ -85,8 +110,17 @@ class Link {
       this.sink.message(this.link, this.generation, text(value.items[1]), text(value.items[2]));
       return;
     }
-    const tag = this.pending.shift();
-    if (!tag) return;
+    // Not shift(): a peer's link shared by thousands of masters has thousands of commands
+    // in flight, and shifting a long array copies it.
+    if (this.pendingHead === this.pending.length) return;
+    const tag = this.pending[this.pendingHead++];
+    if (this.pendingHead === this.pending.length) {
+      this.pending = [];
+      this.pendingHead = 0;
+    } else if (this.pendingHead >= 1024 && this.pendingHead * 2 >= this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
     // A SUBSCRIBE is confirmed with [subscribe, channel, count]: the count is its answer.
     const reply = tag.purpose === 'subscribe' && value.type === 'array' && value.items.length === 3 ? observe(value.items[2]) : observe(value);
     this.sink.reply(this.link, this.conn, this.generation, tag, reply);
@@ -168,10 +202,10 @@ export class LinkManager {
 }
 
 /** A command as a RESP array of bulk strings. */
-function encodeCommand(args: string[]): Buffer {
+function encodeCommand(args: string[]): string {
   let out = `*${args.length}\r\n`;
   for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return Buffer.from(out);
+  return out;
 }
 
 /** A string element of a pub/sub frame. */
