@@ -2,7 +2,7 @@ import type { MasterInstance } from './instance.js';
 import { defaultSettings, type SentinelSettings } from './persisted.js';
 import { Registry } from './registry.js';
 import { ScriptQueue } from './scripts.js';
-import { FAST_TUNING, MAX_DESYNC_MS, REDIS_TIMINGS, type Timings, type Tuning } from './timing.js';
+import { FAST_TUNING, MAX_DESYNC_MS, redisTimings, type Timings, type Tuning } from './timing.js';
 
 /**
  * Everything a sentinel knows: its settings and epoch, every monitored master
@@ -42,7 +42,7 @@ export function emptyState(opts: StateOptions): SentinelState {
   return {
     settings: defaultSettings(),
     masters: new Map(),
-    timings: { ...REDIS_TIMINGS, ...opts.timings },
+    timings: Object.assign(redisTimings(), opts.timings),
     tuning: opts.tuning ?? FAST_TUNING,
     registry: new Registry(),
     scripts: new ScriptQueue(),
