@@ -27,7 +27,8 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
  */
 class Link {
   readonly socket: Socket;
-  private readonly parser = new ReplyParser();
+  /** Nothing kept between replies: hundreds of links are idle almost all the time. */
+  private readonly parser = new ReplyParser(0);
   /** Tags of the commands awaiting a reply, oldest first from `pendingHead`. */
   private pending: ReplyTag[] = [];
   private pendingHead = 0;

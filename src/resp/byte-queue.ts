@@ -9,11 +9,18 @@ const ZERO = 0x30;
 /** Up to 15 characters every strict integer is below 2^53, so a number holds it exactly. */
 const SAFE_DIGITS = 15;
 const IN_PLACE_SEARCH_BYTES = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class ByteQueue {
-  private data: Buffer = Buffer.alloc(0);
+  private data: Buffer = EMPTY;
   private start = 0;
   private end = 0;
+
+  /**
+   * @param retainBytes the most memory kept once everything is consumed; a connection that is
+   * idle almost all the time (a link to a monitored instance) keeps none.
+   */
+  constructor(private readonly retainBytes = 1 << 20) {}
 
   get length(): number {
     return this.end - this.start;
@@ -26,7 +33,7 @@ export class ByteQueue {
       if (needed <= this.data.length && this.start >= this.data.length / 2) {
         this.data.copyWithin(0, this.start, this.end);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2, 4096));
+        const grown = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2, Math.min(4096, this.retainBytes)));
         this.data.copy(grown, 0, this.start, this.end);
         this.data = grown;
       }
@@ -101,12 +108,12 @@ export class ByteQueue {
       this.start = 0;
       this.end = 0;
       // Do not hold on to the memory of one huge argument for the life of the connection.
-      if (this.data.length > 1 << 20) this.data = Buffer.alloc(0);
+      if (this.data.length > this.retainBytes) this.data = EMPTY;
     }
   }
 
   clear(): void {
-    this.data = Buffer.alloc(0);
+    this.data = EMPTY;
     this.start = 0;
     this.end = 0;
   }

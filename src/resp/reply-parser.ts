@@ -51,12 +51,17 @@ const CRLF = Buffer.from('\r\n');
  * the parser stays failed.
  */
 export class ReplyParser {
-  private readonly input = new ByteQueue();
+  private readonly input: ByteQueue;
   private readonly stack: Frame[] = [];
   /** Header of a length-prefixed payload whose bytes have not all arrived. */
   private pendingBlob: { marker: string; length: number } | null = null;
   private scanned = 0;
   private failure: ReplyParseError | null = null;
+
+  /** @param retainBytes see ByteQueue. */
+  constructor(retainBytes?: number) {
+    this.input = new ByteQueue(retainBytes);
+  }
 
   feed(chunk: Buffer): void {
     if (this.failure === null) this.input.push(chunk);
