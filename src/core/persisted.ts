@@ -32,23 +32,21 @@ export interface MasterSettings {
   leaderEpoch: number;
 }
 
-export const MASTER_SETTING_KEYS: ReadonlyArray<keyof MasterSettings> = [
-  'quorum',
-  'downAfterMs',
-  'failoverTimeoutMs',
-  'parallelSyncs',
-  'notificationScript',
-  'clientReconfigScript',
-  'authPass',
-  'authUser',
-  'masterRebootDownAfterPeriodMs',
-  'configEpoch',
-  'leaderEpoch',
-];
-
-/** Just the settings of `from`, a master config or a live master. */
+/** Just the settings of `from`, a master config or a live master: the one list of them. */
 export function masterSettings(from: MasterSettings): MasterSettings {
-  return Object.fromEntries(MASTER_SETTING_KEYS.map((k) => [k, from[k]])) as unknown as MasterSettings;
+  return {
+    quorum: from.quorum,
+    downAfterMs: from.downAfterMs,
+    failoverTimeoutMs: from.failoverTimeoutMs,
+    parallelSyncs: from.parallelSyncs,
+    notificationScript: from.notificationScript,
+    clientReconfigScript: from.clientReconfigScript,
+    authPass: from.authPass,
+    authUser: from.authUser,
+    masterRebootDownAfterPeriodMs: from.masterRebootDownAfterPeriodMs,
+    configEpoch: from.configEpoch,
+    leaderEpoch: from.leaderEpoch,
+  };
 }
 
 export interface MasterConfig extends MasterSettings {

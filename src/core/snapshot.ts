@@ -3,26 +3,34 @@ import { currentMasterAddress } from './instance.js';
 import { masterSettings, type MasterConfig, type SentinelConfig } from './persisted.js';
 import type { SentinelState } from './state.js';
 
-/** The state to persist, as the config rewrite writes it (§2.4 of the reference). */
+/**
+ * The state to persist, as the config rewrite writes it (§2.4 of the reference). Taken on
+ * the event loop before each write, over every master: built field by field, without spreads.
+ */
 export function toConfig(state: SentinelState): SentinelConfig {
-  const show = (a: { hostname: string; ip: string }) => announced({ ...a, port: 0 }, state.settings.announceHostnames);
-  const masters: MasterConfig[] = [...state.masters.values()].map((m) => {
+  const hostnames = state.settings.announceHostnames;
+  const masters: MasterConfig[] = [];
+  for (const m of state.masters.values()) {
     const current = currentMasterAddress(m);
-    return {
+    const knownReplicas: MasterConfig['knownReplicas'] = [];
+    for (const r of m.replicas.values()) {
+      // A replica already promoted by a failover in progress is listed as the old master.
+      const addr = sameAddress(r.addr, current) ? m.addr : r.addr;
+      knownReplicas.push({ host: announced(addr, hostnames), port: addr.port });
+    }
+    const knownSentinels: MasterConfig['knownSentinels'] = [];
+    for (const s of m.sentinels.values()) {
+      if (s.runid !== null) knownSentinels.push({ host: announced(s.addr, hostnames), port: s.addr.port, runid: s.runid });
+    }
+    masters.push({
       name: m.name,
-      host: show(current),
+      host: announced(current, hostnames),
       port: current.port,
       ...masterSettings(m),
-      // A replica already promoted by a failover in progress is listed as the old master.
-      knownReplicas: [...m.replicas.values()].map((r) => {
-        const addr = sameAddress(r.addr, current) ? m.addr : r.addr;
-        return { host: show(addr), port: addr.port };
-      }),
-      knownSentinels: [...m.sentinels.values()]
-        .filter((s) => s.runid !== null)
-        .map((s) => ({ host: show(s.addr), port: s.addr.port, runid: s.runid as string })),
+      knownReplicas,
+      knownSentinels,
       renamedCommands: [...m.renamedCommands.values()],
-    };
-  });
+    });
+  }
   return { ...state.settings, masters };
 }
