@@ -12,6 +12,8 @@ packages=(redis-server redis-sentinel redis-tools)
 # The client matrix also drives HAProxy and redis-py (Debian's python3-redis).
 command -v haproxy >/dev/null 2>&1 || { need+=(haproxy); packages+=(haproxy); }
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || { need+=(python3-redis); packages+=(python3-redis); }
+# The TLS tests make their certificates with openssl.
+command -v openssl >/dev/null 2>&1 || { need+=(openssl); packages+=(openssl); }
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${packages[*]} (missing: ${need[*]})"

@@ -22,6 +22,7 @@ import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
 import { SentinelServer } from './server/server.js';
+import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
 
 export interface DaemonOptions {
@@ -51,12 +52,23 @@ export class Daemon {
   private readonly renderer = new ConfigRenderer();
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** What is wrong with the tls-* settings, reported at start as Redis does. */
+  private readonly tlsError: string | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
+    let tls: TlsSetup | null = null;
+    if (tlsWanted(config.server.tls)) {
+      try {
+        tls = buildTls(config.server.tls);
+      } catch (e) {
+        if (!(e instanceof TlsConfigError)) throw e;
+        this.tlsError = e.message;
+      }
+    }
     this.resolver = opts.resolver ?? new HostResolver({ blockingLookup: new BlockingLookup().lookup });
     this.sentinel = new Sentinel(
-      { listeningPort: config.server.port, timings: opts.timings, tuning: opts.tuning, requirepass: config.server.requirepass },
+      { listeningPort: announcedPort(config), timings: opts.timings, tuning: opts.tuning, requirepass: config.server.requirepass },
       { random: Math.random, resolve: this.resolver.resolve },
     );
     this.gate = new PersistGate({
@@ -74,7 +86,7 @@ export class Daemon {
         reply: (link, conn, generation, tag, reply) => this.input({ kind: 'reply', link, conn, generation, tag, reply }),
         message: (link, generation, _channel, payload) => this.input({ kind: 'message', link, generation, payload }),
       },
-      { sourceAddress: config.server.bindSourceAddr ?? undefined },
+      { sourceAddress: config.server.bindSourceAddr ?? undefined, tls: tls && config.server.tls.replication ? tls.client : undefined },
     );
 
     const hooks: SentinelHooks = {
@@ -93,6 +105,7 @@ export class Daemon {
       protectedMode: config.server.protectedMode,
       maxclients: config.server.maxclients,
       port: config.server.port,
+      tls: tls ? { port: config.server.tls.port, options: tls.server } : undefined,
       bind: config.server.bind,
       executable: opts.executable,
       startTime: Date.now(),
@@ -107,9 +120,14 @@ export class Daemon {
     log.log('warning', 'oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
     log.log('warning', `Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
     log.log('warning', 'Configuration loaded');
+    if (this.tlsError !== null) {
+      log.log('warning', this.tlsError);
+      throw new Error('Failed to configure TLS. Check logs for more info.');
+    }
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
     await this.server.listen();
-    log.log('notice', `Running mode=sentinel, port=${this.opts.config.server.port}.`);
+    const { port, tls } = this.opts.config.server;
+    log.log('notice', `Running mode=sentinel, port=${port !== 0 ? port : tls.port}.`);
     this.resolver.start();
     this.input({ kind: 'start' });
     this.scheduleTick(0);
@@ -262,3 +280,9 @@ const COMMAND_ENVIRONMENT: CommandEnvironment = {
     }
   },
 };
+
+/** The port our hellos announce when announce-port is not set: the TLS one when the links use TLS, as in Redis. */
+function announcedPort(config: LoadedConfig): number {
+  const { port, tls } = config.server;
+  return tls.replication && tls.port !== 0 ? tls.port : port;
+}

@@ -1,4 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Action, ConnKind, ObservedReply, ReplyTag } from '../core/actions.js';
 import { ReplyParser, type RespValue } from '../resp/reply-parser.js';
 
@@ -14,6 +15,8 @@ export interface LinkOptions {
   /** Source address for outgoing connections (bind-source-addr). */
   sourceAddress?: string;
   connectTimeoutMs?: number;
+  /** tls-replication: every link speaks TLS with these settings. */
+  tls?: ConnectionOptions;
 }
 
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -48,18 +51,22 @@ class Link {
     options: LinkOptions,
     private readonly onGone: (l: Link) => void,
   ) {
-    this.socket = netConnect({
-      host,
-      port,
-      ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}),
-      // Read into one buffer shared by every link (the parser copies what it keeps), past
-      // the stream machinery: with hundreds of links, each read's allocation and 'data'
-      // event were a good part of an idle sentinel's CPU.
-      onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(buf, n) },
-    });
+    const local = options.sourceAddress ? { localAddress: options.sourceAddress } : {};
+    this.socket = options.tls
+      ? tlsConnect({ ...options.tls, host, port, ...local })
+      : netConnect({
+          host,
+          port,
+          ...local,
+          // Read into one buffer shared by every link (the parser copies what it keeps), past
+          // the stream machinery: with hundreds of links, each read's allocation and 'data'
+          // event were a good part of an idle sentinel's CPU.
+          onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(buf, n) },
+        });
+    if (options.tls) this.socket.on('data', (chunk: Buffer) => this.read(chunk, chunk.length));
     this.socket.setNoDelay(true);
     this.socket.setTimeout(options.connectTimeoutMs ?? 10_000, () => this.socket.destroy(new Error('connect ETIMEDOUT')));
-    this.socket.on('connect', () => {
+    this.socket.on(options.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       this.socket.setTimeout(0);
       this.sink.connected(link, conn, generation, normaliseIp(this.socket.localAddress ?? ''));

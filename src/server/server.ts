@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { bytesToText } from './bytes.js';
 import type { LogLevel, ShutdownRequest } from './context.js';
 import { ServerCore } from './server-core.js';
 import type { SentinelHooks } from './sentinel-hooks.js';
+import { acceptsPeer, opensslText } from './tls-context.js';
 
 export type { ShutdownRequest } from './context.js';
 
@@ -16,6 +18,8 @@ export interface SentinelServerOptions {
   maxclients: number;
   /** TCP port; 0 means no TCP listener, as in Redis (listen() then fails: nothing else to listen on). */
   port: number;
+  /** The tls-port listener, beside or instead of the TCP one. */
+  tls?: { port: number; options: TlsOptions };
   /** `bind` addresses; empty means Redis's default `* -::*` (all IPv4, and all IPv6 if available). A leading `-` makes an address optional. */
   bind: string[];
   /** Absolute path shown as INFO `executable`. */
@@ -62,7 +66,8 @@ export class SentinelServer {
       hooks: opts.hooks,
       logger: opts.logger,
       identity: {
-        port: opts.port,
+        // INFO's tcp_port: the TLS port when there is no plain one, as in Redis.
+        port: opts.port !== 0 ? opts.port : (opts.tls?.port ?? 0),
         maxclients: opts.maxclients,
         executable: opts.executable,
         startTime: opts.startTime,
@@ -93,25 +98,28 @@ export class SentinelServer {
    * already in use`) and rejects with `Failed listening on port 26379 (TCP), aborting.`
    */
   async listen(): Promise<void> {
-    const port = this.opts.port;
-    if (port !== 0) {
-      for (const entry of this.opts.bind.length > 0 ? this.opts.bind : DEFAULT_BIND) {
-        const optional = entry.startsWith('-');
-        const address = optional ? entry.slice(1) : entry;
-        try {
-          this.listeners.push(await this.listenOn(address, port));
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code ?? '';
-          const reason = STRERROR[code] ?? (e as Error).message;
-          this.core.log('warning', `Warning: Could not create server TCP listening socket ${address}:${port}: bind: ${reason}`);
-          if ((optional && code === 'EADDRNOTAVAIL') || UNSUPPORTED_FAMILY.has(code)) continue;
-          await this.closeListeners();
-          throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
-        }
-      }
-    }
+    await this.listenAll(this.opts.port, 'TCP');
+    if (this.opts.tls && this.opts.tls.port !== 0) await this.listenAll(this.opts.tls.port, 'TLS');
     if (this.listeners.length === 0) throw new Error('Configured to not listen anywhere, exiting.');
     this.core.stats.startSampling(this.opts.now);
+  }
+
+  private async listenAll(port: number, kind: 'TCP' | 'TLS'): Promise<void> {
+    if (port === 0) return;
+    for (const entry of this.opts.bind.length > 0 ? this.opts.bind : DEFAULT_BIND) {
+      const optional = entry.startsWith('-');
+      const address = optional ? entry.slice(1) : entry;
+      try {
+        this.listeners.push(await this.listenOn(address, port, kind));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const reason = STRERROR[code] ?? (e as Error).message;
+        this.core.log('warning', `Warning: Could not create server ${kind} listening socket ${address}:${port}: bind: ${reason}`);
+        if ((optional && code === 'EADDRNOTAVAIL') || UNSUPPORTED_FAMILY.has(code)) continue;
+        await this.closeListeners();
+        throw new Error(`Failed listening on port ${port} (${kind}), aborting.`);
+      }
+    }
   }
 
   /** Where the server listens (useful with several bind addresses). */
@@ -150,18 +158,19 @@ export class SentinelServer {
     await this.closeListeners();
   }
 
-  private listenOn(address: string, port: number): Promise<Server> {
+  private listenOn(address: string, port: number, kind: 'TCP' | 'TLS'): Promise<Server> {
     const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
+    const accept = (socket: Socket) => {
+      try {
+        this.core.accept(socket);
+      } catch (e) {
+        this.core.log('warning', `Error accepting a client: ${e instanceof Error ? e.message : String(e)}`);
+        socket.destroy();
+      }
+    };
     return new Promise((resolve, reject) => {
       // Half-open: a client that closes its side right after a command still gets the reply, even one that waits for the disk.
-      const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-        try {
-          this.core.accept(socket);
-        } catch (e) {
-          this.core.log('warning', `Error accepting a client: ${e instanceof Error ? e.message : String(e)}`);
-          socket.destroy();
-        }
-      });
+      const server = kind === 'TCP' ? createServer({ noDelay: true, allowHalfOpen: true }, accept) : this.tlsServer(accept);
       server.once('error', reject);
       server.listen({ host, port, ipv6Only: host.includes(':'), backlog: TCP_BACKLOG, exclusive: true }, () => {
         server.off('error', reject);
@@ -169,6 +178,25 @@ export class SentinelServer {
         resolve(server);
       });
     });
+  }
+
+  private tlsServer(accept: (socket: Socket) => void): Server {
+    const options = this.opts.tls!.options;
+    const server = createTlsServer({ ...options, allowHalfOpen: true }, (socket: TLSSocket) => {
+      if (options.requestCert && !acceptsPeer(socket)) {
+        this.core.log('warning', `Error accepting a client connection: ${opensslText(socket.authorizationError)}`);
+        socket.destroy();
+        return;
+      }
+      socket.setNoDelay(true);
+      accept(socket);
+    });
+    // A failed handshake (a plain client, no or a bad certificate) is logged and the connection dropped.
+    server.on('tlsClientError', (e, socket) => {
+      this.core.log('warning', `Error accepting a client connection: ${opensslText(e)}`);
+      socket.destroy();
+    });
+    return server;
   }
 
   private async closeListeners(): Promise<void> {
