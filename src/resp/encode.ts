@@ -109,7 +109,7 @@ function textOf(reply: Reply, protocol: 2 | 3): string | null {
     case 'simple':
       return `+${counted(singleLine(reply.value))}${CRLF}`;
     case 'error':
-      return `-${counted(errorText(reply.value))}${CRLF}`;
+      return reply.bytes ? null : `-${counted(errorText(reply.value))}${CRLF}`;
     case 'integer':
       return `:${integerText(reply.value)}${CRLF}`;
     case 'bulk':
@@ -210,7 +210,7 @@ function write(reply: Reply, protocol: 2 | 3, out: Output): void {
       out.push(`+${singleLine(reply.value)}${CRLF}`);
       return;
     case 'error':
-      out.push(`-${errorText(reply.value)}${CRLF}`);
+      out.push(reply.bytes ? Buffer.from(`-${errorText(reply.value)}${CRLF}`, 'latin1') : `-${errorText(reply.value)}${CRLF}`);
       return;
     case 'integer':
       out.push(`:${integerText(reply.value)}${CRLF}`);

@@ -5,7 +5,8 @@
  */
 export type Reply =
   | { type: 'simple'; value: string }
-  | { type: 'error'; value: string }
+  /** `bytes`: the text is a byte string (one character per byte), for errors that quote a client's bytes back as they came. */
+  | { type: 'error'; value: string; bytes?: true }
   | { type: 'integer'; value: number | bigint }
   | { type: 'bulk'; value: string | Buffer }
   | { type: 'null-bulk' }
@@ -31,6 +32,11 @@ export function simple(value: string): Reply {
 /** An error reply whose text carries its own code: `error('NOAUTH Authentication required.')`. */
 export function error(text: string): Reply {
   return { type: 'error', value: text };
+}
+
+/** An `-ERR <message>` reply whose message is a byte string (see server/bytes.ts): sent byte for byte. */
+export function errBytes(message: string): Reply {
+  return { type: 'error', value: `ERR ${message}`, bytes: true };
 }
 
 /** An `-ERR <message>` reply. */

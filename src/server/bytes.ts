@@ -17,7 +17,8 @@ export function textToBytes(value: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
-/** printf's `%.<max>s` on bytes: the first `max` bytes of a value, as text. */
-export function truncatedText(bytes: Buffer, max: number): string {
-  return bytes.subarray(0, Math.max(0, max)).toString('utf8');
+/** printf's `%.<max>s` on bytes, as Redis formats a client's argument into an error: up to the first NUL, at most `max` bytes, as a byte string. */
+export function cString(bytes: Buffer, max: number): string {
+  const nul = bytes.indexOf(0);
+  return byteString(bytes.subarray(0, Math.max(0, Math.min(max, nul === -1 ? bytes.length : nul))));
 }

@@ -1,6 +1,6 @@
-import { err, error, type Reply } from '../resp/reply.js';
+import { err, errBytes, error, type Reply } from '../resp/reply.js';
 import { parseStrictInteger } from '../resp/byte-queue.js';
-import { byteString, truncatedText } from './bytes.js';
+import { byteString, cString } from './bytes.js';
 
 /** Redis prints at most this many bytes of a user-supplied name in an error. */
 const NAME_IN_ERROR_MAX = 128;
@@ -10,31 +10,26 @@ export const notAnInteger: Reply = err('value is not an integer or out of range'
 export const noAuth: Reply = error('NOAUTH Authentication required.');
 export const wrongPass: Reply = error('WRONGPASS invalid username-password pair or user is disabled.');
 
-/** `unknown command 'x', with args beginning with: 'a' 'b' `: arguments are added while the list is under 128 bytes. */
+/**
+ * `unknown command 'x', with args beginning with: 'a' 'b' `: arguments are added while the list is
+ * under 128 bytes. Quoted as Redis's printf quotes them: raw bytes, each up to its first NUL.
+ */
 export function unknownCommand(argv: Buffer[]): Reply {
-  const parts: Buffer[] = [];
-  let length = 0;
-  for (let i = 1; i < argv.length && length < NAME_IN_ERROR_MAX; i++) {
-    const part = Buffer.concat([Buffer.from("'"), argv[i].subarray(0, NAME_IN_ERROR_MAX - length), Buffer.from("' ")]);
-    parts.push(part);
-    length += part.length;
-  }
-  const name = truncatedText(argv[0], NAME_IN_ERROR_MAX);
-  return err(`unknown command '${name}', with args beginning with: ${Buffer.concat(parts).toString('utf8')}`);
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < NAME_IN_ERROR_MAX; i++) args += `'${cString(argv[i], NAME_IN_ERROR_MAX - args.length)}' `;
+  return errBytes(`unknown command '${cString(argv[0], NAME_IN_ERROR_MAX)}', with args beginning with: ${args}`);
 }
 
 /** `unknown subcommand 'x'. Try CLIENT HELP.` */
 export function unknownSubcommand(argv: Buffer[]): Reply {
   const container = byteString(argv[0]).toUpperCase();
-  return err(`unknown subcommand '${truncatedText(argv[1], NAME_IN_ERROR_MAX)}'. Try ${container} HELP.`);
+  return errBytes(`unknown subcommand '${cString(argv[1], NAME_IN_ERROR_MAX)}'. Try ${container} HELP.`);
 }
 
 /** A known subcommand used with the wrong arguments, reported by its handler. */
 export function subcommandSyntaxError(argv: Buffer[]): Reply {
   const container = byteString(argv[0]).toUpperCase();
-  return err(
-    `unknown subcommand or wrong number of arguments for '${truncatedText(argv[1], NAME_IN_ERROR_MAX)}'. Try ${container} HELP.`,
-  );
+  return errBytes(`unknown subcommand or wrong number of arguments for '${cString(argv[1], NAME_IN_ERROR_MAX)}'. Try ${container} HELP.`);
 }
 
 export function wrongArity(fullName: string): Reply {
