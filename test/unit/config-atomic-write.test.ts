@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,10 +89,31 @@ describe('checkWritable', () => {
     expect(checkWritable(join(dir, 'absent.conf'))).toBe('No such file or directory');
   });
 
-  it.skipIf(process.getuid?.() === 0)('reports Permission denied for a read-only file (root always passes)', () => {
+  it.skipIf(process.getuid?.() === 0)('reports Permission denied for a read-only file (as a user: root may write it)', () => {
     const path = join(dir, 's.conf');
     writeFileSync(path, '');
     chmodSync(path, 0o444);
     expect(checkWritable(path)).toBe('Permission denied');
+  });
+
+  // CI runs as root, for whom no file mode makes a file unwritable: a read-only mount does.
+  it.skipIf(process.getuid?.() !== 0)('reports Read-only file system for a file on a read-only mount (as root)', (ctx) => {
+    const mountPoint = join(dir, 'ro');
+    mkdirSync(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch (e) {
+      process.stderr.write(`\n*** SKIPPED: cannot mount a tmpfs to make a read-only file as root: ${(e as Error).message} ***\n\n`);
+      ctx.skip();
+    }
+    try {
+      const path = join(mountPoint, 's.conf');
+      writeFileSync(path, '');
+      expect(checkWritable(path)).toBeNull();
+      execFileSync('mount', ['-o', 'remount,ro', mountPoint], { stdio: 'pipe' });
+      expect(checkWritable(path)).toBe('Read-only file system');
+    } finally {
+      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+    }
   });
 });

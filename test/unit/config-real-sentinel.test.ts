@@ -12,8 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { argvToConfigText } from '../../src/config/argv.js';
 import { assembleConfigText, parseConfig } from '../../src/config/load.js';
 import { rewriteConfig, REWRITE_SIGNATURE } from '../../src/config/rewrite.js';
+import { realSentinelBinary, withoutRealSentinel } from '../harness/real-sentinel.js';
 
-const REDIS_SENTINEL = '/usr/bin/redis-sentinel';
+const REDIS_SENTINEL = realSentinelBinary() ?? 'redis-sentinel';
 const DEFAULTS = { downAfterMs: 30000, failoverTimeoutMs: 180000 };
 
 function freePort(): Promise<number> {
@@ -71,7 +72,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-describe.skipIf(!existsSync(REDIS_SENTINEL))('rewrite compared with the real redis-sentinel', () => {
+describe.skipIf(withoutRealSentinel('rewrite compared with the real redis-sentinel'))('rewrite compared with the real redis-sentinel', () => {
   it('writes the same file at start-up and on SENTINEL FLUSHCONFIG', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cfg-real-'));
     const file = join(dir, 'sentinel.conf');

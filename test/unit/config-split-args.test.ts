@@ -14,6 +14,7 @@ import { readConfigFile } from '../../src/config/config-files.js';
 import { parseConfig, ConfigError } from '../../src/config/load.js';
 import { rewriteConfig } from '../../src/config/rewrite.js';
 import { decodeBytes, encodeBytes, quoteRepr, quoteReprBytes, splitArgs, splitArgsBytes } from '../../src/config/split-args.js';
+import { realSentinelBinary, withoutRealSentinel } from '../harness/real-sentinel.js';
 
 const bytes = (...values: number[]) => Buffer.from(values);
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
@@ -198,7 +199,7 @@ describe('config files with bytes that are not UTF-8', () => {
 
 // ------------------------------------------------------------ against the real program
 
-const REDIS_SENTINEL = '/usr/bin/redis-sentinel';
+const REDIS_SENTINEL = realSentinelBinary() ?? 'redis-sentinel';
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -291,7 +292,7 @@ function oursAccepts(configText: string): boolean {
   }
 }
 
-describe.skipIf(!existsSync(REDIS_SENTINEL))('compared with the real redis-sentinel 7.0.15', () => {
+describe.skipIf(withoutRealSentinel('split-args compared with the real redis-sentinel 7.0.15'))('compared with the real redis-sentinel 7.0.15', () => {
   it('splits inline commands into the same arguments (PING echoes them back)', async () => {
     const { port } = await startRealSentinel('port PORT\n');
     const lines = [

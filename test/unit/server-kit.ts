@@ -15,6 +15,7 @@ import { SentinelServer, type SentinelServerOptions, type ShutdownRequest } from
 import { freePort } from '../harness/ports.js';
 import { makeTempDir, removeDir } from '../harness/temp-dir.js';
 import { waitFor } from '../harness/wait-for.js';
+import { realSentinelBinary, withoutRealSentinel } from '../harness/real-sentinel.js';
 
 export const SENTINEL_SECTION =
   '# Sentinel\r\nsentinel_masters:1\r\nsentinel_tilt:0\r\nsentinel_tilt_since_seconds:-1\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:0\r\nmaster0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=0,sentinels=1\r\n';
@@ -250,7 +251,7 @@ export class RealSentinel {
     const port = await freePort();
     const config = join(dir, 'sentinel.conf');
     writeFileSync(config, [`port ${port}`, 'bind 127.0.0.1', `dir "${dir}"`, ...configLines, ''].join('\n'));
-    const child = spawn('redis-sentinel', [config], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(realSentinelBinary() ?? 'redis-sentinel', [config], { cwd: dir, stdio: 'ignore' });
     const sentinel = new RealSentinel(port, child, dir);
     try {
       await waitFor(
@@ -282,5 +283,5 @@ export class RealSentinel {
 }
 
 export function realSentinelAvailable(): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'redis-sentinel')));
+  return !withoutRealSentinel('SentinelServer against redis-sentinel 7.0.15');
 }
