@@ -34,7 +34,11 @@ interface DownAnswer {
 export class Checker {
   readonly violations: string[] = [];
   /** epoch -> the run ids elected leader in it, and whether that election was forced. */
-  private readonly elected = new Map<number, Array<{ runid: string; forced: boolean }>>();
+  readonly elected = new Map<number, Array<{ runid: string; forced: boolean }>>();
+  /** Every event every sentinel emitted, in order: what the regression seeds check they still reach. */
+  readonly timeline: Array<{ at: number; node: string; type: string; message: string }> = [];
+  /** Every is-master-down answer received, in order. */
+  readonly answers: Array<{ at: number; node: string; address: string; down: boolean }> = [];
   /** myid -> epoch -> the run id it voted for. */
   private readonly votes = new Map<string, Map<number, string>>();
   /** asking sentinel -> answering sentinel's IP -> its last is-master-down answer. */
@@ -56,6 +60,7 @@ export class Checker {
   }
 
   onEvent(s: SentinelView, st: SentinelState, e: SentinelEvent): void {
+    this.timeline.push({ at: this.now(), node: s.node, type: e.type, message: e.message });
     const m = st.masters.get(MASTER_NAME);
     switch (e.type) {
       case '+vote-for-leader':
@@ -149,7 +154,9 @@ export class Checker {
     const down = reply.items[0];
     let answers = this.downAnswers.get(s.node);
     if (!answers) this.downAnswers.set(s.node, (answers = new Map()));
-    answers.set(peerIp, { address: `${args[2]}:${args[3]}`, down: down.type === 'integer' && down.value === 1, at: s.now() });
+    const answer = { address: `${args[2]}:${args[3]}`, down: down.type === 'integer' && down.value === 1, at: s.now() };
+    answers.set(peerIp, answer);
+    this.answers.push({ at: this.now(), node: s.node, address: answer.address, down: answer.down });
   }
 
   onRestart(s: SentinelView): void {

@@ -347,6 +347,9 @@ export class World {
     const violations = [...this.checker.violations];
     if (violations.length === 0 && this.convergedAt === null) {
       violations.push(`no convergence within ${this.plan.deadline - this.plan.healAt}ms after healing: ${this.lastProblem}`);
+    } else if (violations.length === 0 && this.stableSince !== null && this.sched.now - this.stableSince < STABLE_MS) {
+      // Converged at the last checks only: agreement must hold, checked every CHECK_EVERY_MS, for a whole STABLE_MS.
+      violations.push(`convergence held for only ${this.sched.now - this.stableSince}ms before the deadline (${STABLE_MS}ms needed)`);
     }
     return { plan: this.plan, violations, convergedAt: this.convergedAt, checker: this.checker, trace: this.trace, endedAt: this.sched.now };
   }
