@@ -45,7 +45,8 @@ const PENDING_BOUND = 102;
  * past this well before the test ends; V8's own heap slack and glibc arenas
  * stay well inside it.
  */
-const RSS_HEADROOM_BYTES = 200 * 1024 * 1024;
+/** Peaks measured 2026-12-05: at most 45 MB above the baseline (1,000 replicas on closed ports), 38 MB (an INFO of 5 MB), 24 MB (8 MB of one bulk, 10k pipelined commands); the margin covers when the collector runs. */
+const RSS_HEADROOM_BYTES = 64 * 1024 * 1024;
 const DOWN_AFTER_MS = 3000;
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -216,6 +217,8 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
   let fake: FakeMaster;
   let q: SentinelQueries;
   let baselineRss = 0;
+  /** The highest RSS sampled during the last scenario that sampled it (0: none). */
+  let peakRss = 0;
   let scenario = 0;
 
   beforeAll(async () => {
@@ -243,7 +246,8 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
 
   afterEach(() => {
     try {
-      console.log(`[hostile] ${expect.getState().currentTestName}: RSS baseline ${mb(baselineRss)}, now ${mb(rssBytes(sentinel.pid))}`);
+      const peak = peakRss > 0 ? `, peak ${mb(peakRss)}` : '';
+      console.log(`[hostile] ${expect.getState().currentTestName}: RSS baseline ${mb(baselineRss)}, now ${mb(rssBytes(sentinel.pid))}${peak}`);
     } catch {
       // The process is gone: the test has failed already.
     }
@@ -282,6 +286,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
   /** Samples RSS while a scenario runs, so a transient blow-up is seen too. */
   function sampleRss(): () => number {
     let max = 0;
+    peakRss = 0;
     const timer = setInterval(() => {
       try {
         max = Math.max(max, rssBytes(sentinel.pid));
@@ -291,6 +296,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
     }, 100);
     return () => {
       clearInterval(timer);
+      peakRss = max;
       return max;
     };
   }
@@ -357,11 +363,13 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       expect(flagsOf(replicas[0]!)).toContain('disconnected');
       expect(stop() - baselineRss).toBeLessThan(RSS_HEADROOM_BYTES);
       await unmonitor(name);
-      // Removing the master must release its replicas' links too.
+      // Removing the master must release its replicas too. The allocator keeps some of what they
+      // used (49 MB of RSS above the baseline was still held after REMOVE, 2026-12-05), so this
+      // bounds what stays rather than asking for all of it back.
       await waitFor(() => rssBytes(sentinel.pid) - baselineRss, {
         timeoutMs: 15_000,
-        description: 'memory to come back down after SENTINEL REMOVE',
-        until: (grown) => grown < RSS_HEADROOM_BYTES / 2,
+        description: 'memory to stay bounded after SENTINEL REMOVE',
+        until: (grown) => grown < RSS_HEADROOM_BYTES,
         intervalMs: 250,
       });
     }, 180_000);
@@ -479,6 +487,10 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
     it('malformed hello payloads are ignored', async () => {
       const sentinelsBefore = (await q.sentinels('good')).length;
       const port = await closedPort();
+      // The only well-formed ones (8 fields, a known master, a valid address), as redis-sentinel
+      // 7.0.15 takes them: the run id is not checked, and the epoch saturates. The second, at
+      // the same address, replaces the first (+sentinel-invalid-addr), so exactly it remains.
+      const lastWellFormed = randomBytes(20).toString('hex');
       const payloads = [
         '',
         ',,,,,,,',
@@ -492,7 +504,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
         hello('127.0.0.1', port, randomBytes(20).toString('hex'), 0, 'good', '127.0.0.1', master.port) + ',extra,fields',
         hello('127.0.0.1', port, randomBytes(20).toString('hex'), 0, 'good', '127.0.0.1', master.port).replace(',good,', `,${'g'.repeat(100_000)},`),
         `\0\xff\r\n${'\u00e9'.repeat(1000)}`,
-        hello('127.0.0.1', port, randomBytes(20).toString('hex'), 99999999999999999999, 'good', '127.0.0.1', master.port),
+        hello('127.0.0.1', port, lastWellFormed, 99999999999999999999, 'good', '127.0.0.1', master.port),
       ];
       for (const payload of payloads) {
         const reply = await q.client.call('PUBLISH', '__sentinel__:hello', payload);
@@ -500,9 +512,9 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       }
       await expectHealthy();
       const after = await q.sentinels('good');
-      // None of the malformed ones may have been taken as a peer.
-      expect(after.filter((s) => s.port === '99999' || s.port === '-1' || s.ip === 'not-an-ip')).toEqual([]);
-      expect(after.length).toBeLessThanOrEqual(sentinelsBefore + 1);
+      // No malformed hello registered a peer: the one new entry is the last well-formed hello's.
+      expect(after.length).toBe(sentinelsBefore + 1);
+      expect(after.filter((s) => s.ip === '127.0.0.1' && s.port === String(port)).map((s) => s.name)).toEqual([lastWellFormed]);
       // Nor may the master have moved.
       expect((await q.master('good')).port).toBe(String(master.port));
     });
@@ -511,6 +523,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       const port = await closedPort();
       const addresses = 5;
       const flood = 3000;
+      const before = await q.sentinels('good');
       const conn = await RawConnection.open(sentinel.port);
       const stop = sampleRss();
       try {
@@ -525,10 +538,12 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       await expectHealthy();
       expect(stop() - baselineRss).toBeLessThan(RSS_HEADROOM_BYTES);
       const peers = await q.sentinels('good');
-      // Redis keeps one entry per run id it was told about (the older ones at port 0), so the
-      // count is bounded by the flood, not by time; the live addresses are at most `addresses`.
-      expect(new Set(peers.filter((s) => s.port !== '0').map((s) => s.ip)).size).toBeLessThanOrEqual(addresses);
-      expect(peers.length).toBeLessThanOrEqual(flood);
+      // As redis-sentinel 7.0.15 (compared by hand: 10 run ids over 2 addresses leave 2 entries in
+      // both): a new run id at a known address replaces the entry there (+sentinel-invalid-addr),
+      // so the flood leaves exactly one entry per address.
+      const fresh = peers.filter((s) => !before.some((b) => b.name === s.name));
+      expect(peers.length).toBe(before.length + addresses);
+      expect(fresh.map((s) => s.ip).sort()).toEqual(Array.from({ length: addresses }, (_, i) => loopbackAddress(78, i + 1)).sort());
     }, 120_000);
   });
 
