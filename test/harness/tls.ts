@@ -90,7 +90,7 @@ export async function startTlsRedis(h: Harness, certs: TestCertificates, replica
 }
 
 /** A sentinel (ours or redis-sentinel) with `port 0` and a TLS port only, its links over TLS. */
-export async function startTlsSentinel(h: Harness, certs: TestCertificates, impl: SentinelImpl, master: number, quorum: number): Promise<TlsProcess> {
+export async function startTlsSentinel(h: Harness, certs: TestCertificates, impl: SentinelImpl, master: number, quorum: number, extraLines: string[] = []): Promise<TlsProcess> {
   const port = await h.port();
   const name = `${impl}-sentinel-tls-${port}`;
   const dir = join(h.root, `${name}-conf`);
@@ -105,6 +105,7 @@ export async function startTlsSentinel(h: Harness, certs: TestCertificates, impl
     `sentinel monitor m 127.0.0.1 ${master} ${quorum}`,
     'sentinel down-after-milliseconds m 1000',
     'sentinel failover-timeout m 10000',
+    ...extraLines,
   ];
   writeFileSync(configPath, `${lines.join('\n')}\n`);
   const proc =

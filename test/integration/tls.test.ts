@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, it } from 'vitest';
@@ -135,6 +136,22 @@ describe('TLS on every link', () => {
 
     await failsOver(group, certs);
   }, 90_000);
+
+  it('tls-auth-clients optional and a CA directory: a client may come without a certificate, not with a bad one', async ({ expect }) => {
+    const caDir = join(h.root, 'ca-dir');
+    mkdirSync(caDir, { recursive: true });
+    copyFileSync(certs.caFile, join(caDir, 'ca.pem'));
+    const other = makeCertificates(mkdtempSync(join(h.root, 'other-ca-')));
+    const master = await startTlsRedis(h, certs);
+    const ours = await startTlsSentinel(h, certs, 'ours', master.port, 1, ['tls-auth-clients optional', `tls-ca-cert-dir ${caDir}`]);
+    const ping = (options: ConnectionOptions) => tlsCommand(ours.port, ['PING'], options).then((v) => (v.type === 'simple' ? v.value : v.type), (e: Error) => `refused: ${e.message}`);
+    expect(await ping({ ca: certs.client.ca })).toBe('PONG');
+    expect(await ping(certs.client)).toBe('PONG');
+    // A certificate from another CA is refused.
+    expect(await ping({ ca: certs.client.ca, cert: other.client.cert, key: other.client.key })).toMatch(/^refused/);
+    // The links use the CA directory too: the master is monitored over TLS.
+    await waitFor(() => masterFields(ours, certs), { timeoutMs: 10_000, intervalMs: 200, description: 'the master monitored', until: (f) => f['flags'] === 'master' && f['role-reported'] === 'master' });
+  }, 60_000);
 
   it('a mixed group over TLS: two redis-sentinel and one of ours discover each other and fail over', async ({ expect }) => {
     const group = await tlsGroup(h, certs, ['redis', 'redis', 'ours']);
