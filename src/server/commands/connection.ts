@@ -1,5 +1,5 @@
 import { preencoded } from '../../resp/encode.js';
-import { array, bulk, err, error, integer, map, ok, simple, type Reply } from '../../resp/reply.js';
+import { array, bulk, err, errBytes, error, integer, map, ok, simple, type Reply } from '../../resp/reply.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { parseInteger, syntaxError, wrongArity, wrongPass } from '../errors.js';
 
@@ -48,7 +48,7 @@ export const hello: CommandHandler = (ctx) => {
       if (!isValidClientName(name)) return INVALID_CLIENT_NAME;
       j += 1;
     } else {
-      return err(`Syntax error in HELLO option '${ctx.text(j)}'`);
+      return errBytes(`Syntax error in HELLO option '${ctx.printed(j)}'`);
     }
   }
   if (credentials !== null && !authenticate(ctx, ...credentials)) return wrongPass;
