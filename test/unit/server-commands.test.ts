@@ -58,6 +58,7 @@ describe('HELLO', () => {
     );
     // None of the failures switched the protocol.
     expect(await c.call('PING')).toBe('+PONG\r\n');
+    expect(await c.call('CLIENT', 'GETNAME')).toBe('$-1\r\n');
   });
 
   it('quotes the option as printf does: raw bytes up to the first NUL', async () => {
@@ -70,7 +71,15 @@ describe('HELLO', () => {
     expect((await c.read()).bytes).toEqual(Buffer.from("-ERR User '\xe9' not found\r\n", 'latin1'));
     c.send('CLIENT', 'LIST', 'TYPE', Buffer.from([0xc3, 0x28]));
     expect((await c.read()).bytes).toEqual(Buffer.from("-ERR Unknown client type '\xc3('\r\n", 'latin1'));
-    expect(await c.call('CLIENT', 'GETNAME')).toBe('$-1\r\n');
+  });
+
+  it('applies AUTH and SETNAME as it reads them, as Redis 7.0 does', async () => {
+    const c = await setup({ requirepass: 'secret' });
+    // A failed AUTH is reported before a bad option that follows it.
+    expect(await c.call('HELLO', '3', 'AUTH', 'default', 'wrong', 'FOO')).toBe('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    // A bad option after AUTH and SETNAME: both already took effect, the protocol did not change.
+    expect(await c.call('HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'app', 'FOO')).toBe("-ERR Syntax error in HELLO option 'FOO'\r\n");
+    expect(await c.call('CLIENT', 'GETNAME')).toBe('$3\r\napp\r\n');
   });
 });
 
