@@ -160,9 +160,13 @@ export class Client implements Subscriber {
     return this.socket.writableLength;
   }
 
-  /** A reply (or push) for this client, encoded in its current protocol. */
+  /**
+   * A reply (or push) for this client, encoded in its current protocol. CLIENT REPLY OFF/SKIP
+   * silence replies but not pushes: Redis 7.0 marks the pub/sub confirmations and messages
+   * (arrays in RESP2 too) as pushing, and writes them whatever the reply mode.
+   */
   write(reply: Reply): void {
-    if (this.isDetached || this.replyOff || this.replySkip) return;
+    if (this.isDetached || ((this.replyOff || this.replySkip) && reply.type !== 'push')) return;
     const bytes = encodeForWrite(reply, this.protocol, this.replySize);
     this.writeBytes(bytes, this.replySize.bytes);
   }
