@@ -621,7 +621,7 @@ function normaliseNode(n: Node, port: number, depth: number): Node {
     return { ...n, data: Buffer.from(prefix + normaliseText(text.slice(prefix.length), port), 'latin1') };
   }
   if (n.kind === 'agg' && n.children !== null) {
-    let children = sortSubcommands(n.children.map((c) => normaliseNode(c, port, depth + 1)));
+    let children = sortSubcommands(withoutSdown(n.children.map((c) => normaliseNode(c, port, depth + 1))));
     if (depth === 0 && children.length > 1 && children.every(isCommandName)) children = sortNames(children);
     for (let i = 0; i + 1 < children.length; i++) {
       const k = children[i];
@@ -690,6 +690,30 @@ function sortUnsubscribes(nodes: Node[]): Node[] {
     const names = run.map((n) => n.children![1]).sort((a, b) => bySerialised(serialise([a]), serialise([b])));
     run.forEach((n, x) => (out[i + x] = { ...n, children: [n.children![0], names[x], n.children![2]] }));
     i = j;
+  }
+  return out;
+}
+
+/**
+ * Each process marks the unreachable master s_down down-after-milliseconds (30 s) after its own
+ * start, so around then one of them has and the other has not yet: the s_down flag and the
+ * s-down-time field are left out of SENTINEL MASTER(S) replies.
+ */
+function withoutSdown(children: Node[]): Node[] {
+  const keyIs = (c: Node | undefined, k: string) => c !== undefined && c.kind === 'blob' && c.data !== null && c.data.toString('latin1') === k;
+  if (!children.some((c) => keyIs(c, 'flags'))) return children;
+  const out: Node[] = [];
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
+    if (i % 2 === 0 && keyIs(c, 's-down-time')) {
+      i++;
+      continue;
+    }
+    out.push(c);
+    if (i % 2 === 0 && keyIs(c, 'flags') && i + 1 < children.length) {
+      const v = children[++i];
+      out.push(v.kind === 'blob' && v.data !== null ? { ...v, data: Buffer.from(v.data.toString('latin1').replace(/(^|,)s_down(?=,|$)/, '').replace(/^,/, ''), 'latin1') } : v);
+    }
   }
   return out;
 }
