@@ -79,6 +79,12 @@ export class Client implements Subscriber {
   /** Full name of the last command looked up, null when it did not exist. */
   lastCommand: string | null = null;
   closeAfterReply = false;
+  /**
+   * Redis closes a CLOSE_AFTER_REPLY client once it has written to it: when the protocol error
+   * that asked for the close was silenced (CLIENT REPLY OFF/SKIP) with nothing else to send,
+   * the client stays connected, its input no longer read, until something is written to it.
+   */
+  private closeNeedsOutput = false;
 
   /** Query buffer figures for CLIENT LIST. */
   queryBytes = 0;
@@ -231,6 +237,7 @@ export class Client implements Subscriber {
           return;
         }
         const queryBuffer = chunk === undefined ? Buffer.alloc(0) : chunk.subarray(Math.max(0, chunk.length - unparsed));
+        if ((this.replyOff || this.replySkip) && this.pendingLength === 0) this.closeNeedsOutput = true;
         this.write(e.reply);
         this.host.protocolError(this, e, queryBuffer);
         this.closeAfterReply = true;
@@ -342,7 +349,8 @@ export class Client implements Subscriber {
 
   private flush(): void {
     if (this.socket.destroyed) return;
-    if (this.pendingLength > 0) {
+    const wrote = this.pendingLength > 0;
+    if (wrote) {
       const length = this.pendingLength;
       this.socket.write(this.takePending());
       this.lastFlushBytes = length;
@@ -358,7 +366,7 @@ export class Client implements Subscriber {
         return;
       }
     }
-    if (this.closeAfterReply && !this.isDetached) {
+    if (this.closeAfterReply && !this.isDetached && (wrote || !this.closeNeedsOutput)) {
       this.detach(false);
       this.socket.end(() => this.socket.destroy());
     }
