@@ -594,14 +594,13 @@ function normaliseText(text: string, port: number): string {
   // the sections and field names must not.
   if (text.startsWith('# ')) return text.replace(/^([a-z0-9_]+):.*$/gm, '$1:<v>');
   // CLIENT LIST/INFO: socket, id and timing fields. Only the asking connection's own line is
-  // kept: other lines are the fuzzer's other connections, which come and go.
+  // kept: other lines are the fuzzer's other connections (concurrent inputs), which come and go.
   if (text.startsWith('id=')) {
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    const own = lines.length > 1 ? lines.filter((l) => / cmd=client\|list /.test(l)) : lines;
+    const own = text.split('\n').filter((l) => / cmd=client\|(list|info) /.test(l));
     return own.map((l) => l.split(' ').map((kv) => {
       const eq = kv.indexOf('=');
       return eq > 0 && VOLATILE_CLIENT_FIELDS.has(kv.slice(0, eq)) ? `${kv.slice(0, eq)}=<v>` : kv;
-    }).join(' ')).join('\n') + '\n';
+    }).join(' ')).map((l) => `${l}\n`).join('');
   }
   // Run ids (SENTINEL MYID, sentinel entries) are random 40-hex strings; the listening port differs.
   return text.replace(/\b[0-9a-f]{40}\b/g, '<runid>').replace(new RegExp(`(?<![0-9])${port}(?![0-9])`, 'g'), '<port>');
