@@ -11,6 +11,7 @@
  * index and the bytes, and the run goes on.
  *
  *   node dist/test/fuzz/request-fuzzer.js --seed 1 --inputs 3000 [--concurrency 4] [--quiet]
+ *   node dist/test/fuzz/request-fuzzer.js --seed 1 --start 1234 --inputs 1     (replays input 1234)
  *
  * Exits non-zero if ours crashed, stalled (no reply within 2 s where redis-sentinel replied)
  * or differed.
@@ -377,7 +378,12 @@ export function generateInput(seed: number, index: number): FuzzInput {
       if (r.chance(0.5)) bytes = Buffer.concat([bytes, Buffer.from('\r\n')]);
     } else {
       shape = 'big-inline';
-      bytes = Buffer.concat([Buffer.from('PING '), Buffer.alloc(r.pick([64 * 1024 - 10, 64 * 1024 + 10, 70 * 1024]), 0x61), r.chance(0.5) ? Buffer.from('\r\n') : Buffer.alloc(0)]);
+      // A line under 64 KB is served, one over 64 KB without its end refused. A line over 64 KB
+      // WITH its end is left out: whether it is refused depends on how much of it each read(2)
+      // returned before the end came (redis-sentinel grows its query buffer 16, 32, 64 KB at a
+      // time; Node reads up to 64 KB at once), a known difference with no request-level cause.
+      const over = r.chance(0.5);
+      bytes = Buffer.concat([Buffer.from('PING '), Buffer.alloc(over ? r.pick([64 * 1024 + 10, 70 * 1024]) : 64 * 1024 - 10, 0x61), over ? Buffer.alloc(0) : Buffer.from('\r\n')]);
     }
     if (bytes.length === 0 || !safe(bytes)) continue;
     const pieces = r.chance(0.5) ? 1 : r.range(2, 5);
