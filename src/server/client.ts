@@ -228,10 +228,13 @@ export class Client implements Subscriber {
     let served = 0;
     while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding && !this.awaitingReply) {
       const unparsed = this.parser.bufferedBytes;
+      const empties = this.parser.emptyCommands;
       let argv: Buffer[] | null;
       try {
         argv = this.parser.next();
+        this.passedEmpty(this.parser.emptyCommands - empties);
       } catch (e) {
+        this.passedEmpty(this.parser.emptyCommands - empties);
         if (!(e instanceof ProtocolError)) {
           this.fail(e);
           return;
@@ -247,6 +250,18 @@ export class Client implements Subscriber {
       if (argv === null) return;
       this.run(argv);
       if (++served % INPUT_SLICE_COMMANDS === 0 && performance.now() - started > INPUT_SLICE_MS) this.yieldInput();
+    }
+  }
+
+  /**
+   * An empty command (blank inline line, `*0`, `*-1`) resets the client as a command does in
+   * Redis: the reply that CLIENT REPLY SKIP silenced was its, and CLIENT CACHING lapses.
+   */
+  private passedEmpty(count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (this.tracking !== null) this.tracking.caching = false;
+      this.replySkip = this.replySkipNext;
+      this.replySkipNext = false;
     }
   }
 

@@ -156,6 +156,15 @@ describe('CLIENT REPLY', () => {
     expect(await c.quiet()).toBe(true);
   });
 
+  it('SKIP is used up by an empty command (blank line, *0, *-1), as in Redis', async () => {
+    const c = await connection();
+    c.sendRaw('CLIENT REPLY SKIP\r\n\r\nPING\r\n');
+    expect((await c.read()).bytes.toString()).toBe('+PONG\r\n');
+    c.sendRaw('CLIENT REPLY SKIP\r\n*0\r\n*-1\r\nPING\r\n');
+    expect((await c.read()).bytes.toString()).toBe('+PONG\r\n');
+    expect(await c.quiet()).toBe(true);
+  });
+
   it('does not silence pub/sub confirmations, which Redis writes as pushes', async () => {
     const c = await connection();
     c.send('CLIENT', 'REPLY', 'OFF');
