@@ -702,7 +702,9 @@ function sortUnsubscribes(nodes: Node[]): Node[] {
 /**
  * Each process marks the unreachable master s_down down-after-milliseconds (30 s) after its own
  * start, so around then one of them has and the other has not yet: the s_down flag and the
- * s-down-time field are left out of SENTINEL MASTER(S) replies.
+ * s-down-time field are left out of SENTINEL MASTER(S) replies. So is the disconnected flag:
+ * redis-sentinel clears it while a connection attempt to the (refusing) master is in flight,
+ * a moment of its reconnection cycle (ours keeps it until a connection is made).
  */
 function withoutSdown(children: Node[]): Node[] {
   const keyIs = (c: Node | undefined, k: string) => c !== undefined && c.kind === 'blob' && c.data !== null && c.data.toString('latin1') === k;
@@ -717,7 +719,7 @@ function withoutSdown(children: Node[]): Node[] {
     out.push(c);
     if (i % 2 === 0 && keyIs(c, 'flags') && i + 1 < children.length) {
       const v = children[++i];
-      out.push(v.kind === 'blob' && v.data !== null ? { ...v, data: Buffer.from(v.data.toString('latin1').replace(/(^|,)s_down(?=,|$)/, '').replace(/^,/, ''), 'latin1') } : v);
+      out.push(v.kind === 'blob' && v.data !== null ? { ...v, data: Buffer.from(v.data.toString('latin1').replace(/(^|,)(s_down|disconnected)(?=,|$)/g, '').replace(/^,/, ''), 'latin1') } : v);
     }
   }
   return out;
