@@ -68,6 +68,11 @@ export class RequestParser {
   /** How far the current line has been searched without finding its end. */
   private scanned = 0;
   private failure: ProtocolError | null = null;
+  /**
+   * Empty commands passed over so far (an empty inline line, `*0`, `*-1`): Redis resets the
+   * client after each as after a command, which ends a CLIENT REPLY SKIP.
+   */
+  emptyCommands = 0;
   private readonly authRequired: () => boolean;
   private readonly maxBulkLength: number;
 
@@ -112,6 +117,7 @@ export class RequestParser {
       if (command === 'incomplete') return null;
       this.state = { kind: 'idle' };
       if (command.length > 0) return command;
+      this.emptyCommands++;
     }
   }
 

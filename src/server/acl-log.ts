@@ -21,19 +21,22 @@ export class AclLog {
   private entries: AclLogEntry[] = [];
 
   add(entry: Omit<AclLogEntry, 'count' | 'context'>): void {
-    const repeat = this.entries
+    const at = this.entries
       .slice(0, GROUPING_SEARCH_DEPTH)
-      .find(
+      .findIndex(
         (e) =>
           e.reason === entry.reason &&
           e.object === entry.object &&
           e.username === entry.username &&
           entry.time - e.time < GROUPING_WINDOW_MS,
       );
-    if (repeat !== undefined) {
+    if (at !== -1) {
+      // As Redis does, the updated entry becomes the newest.
+      const [repeat] = this.entries.splice(at, 1);
       repeat.count++;
       repeat.time = entry.time;
       repeat.clientInfo = entry.clientInfo;
+      this.entries.unshift(repeat);
       return;
     }
     this.entries.unshift({ ...entry, count: 1, context: 'toplevel' });

@@ -79,6 +79,12 @@ export class Client implements Subscriber {
   /** Full name of the last command looked up, null when it did not exist. */
   lastCommand: string | null = null;
   closeAfterReply = false;
+  /**
+   * Redis closes a CLOSE_AFTER_REPLY client once it has written to it: when the protocol error
+   * that asked for the close was silenced (CLIENT REPLY OFF/SKIP) with nothing else to send,
+   * the client stays connected, its input no longer read, until something is written to it.
+   */
+  private closeNeedsOutput = false;
 
   /** Query buffer figures for CLIENT LIST. */
   queryBytes = 0;
@@ -160,9 +166,13 @@ export class Client implements Subscriber {
     return this.socket.writableLength;
   }
 
-  /** A reply (or push) for this client, encoded in its current protocol. */
+  /**
+   * A reply (or push) for this client, encoded in its current protocol. CLIENT REPLY OFF/SKIP
+   * silence replies but not pushes: Redis 7.0 marks the pub/sub confirmations and messages
+   * (arrays in RESP2 too) as pushing, and writes them whatever the reply mode.
+   */
   write(reply: Reply): void {
-    if (this.isDetached || this.replyOff || this.replySkip) return;
+    if (this.isDetached || ((this.replyOff || this.replySkip) && reply.type !== 'push')) return;
     const bytes = encodeForWrite(reply, this.protocol, this.replySize);
     this.writeBytes(bytes, this.replySize.bytes);
   }
@@ -218,15 +228,19 @@ export class Client implements Subscriber {
     let served = 0;
     while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding && !this.awaitingReply) {
       const unparsed = this.parser.bufferedBytes;
+      const empties = this.parser.emptyCommands;
       let argv: Buffer[] | null;
       try {
         argv = this.parser.next();
+        this.passedEmpty(this.parser.emptyCommands - empties);
       } catch (e) {
+        this.passedEmpty(this.parser.emptyCommands - empties);
         if (!(e instanceof ProtocolError)) {
           this.fail(e);
           return;
         }
         const queryBuffer = chunk === undefined ? Buffer.alloc(0) : chunk.subarray(Math.max(0, chunk.length - unparsed));
+        if ((this.replyOff || this.replySkip) && this.pendingLength === 0) this.closeNeedsOutput = true;
         this.write(e.reply);
         this.host.protocolError(this, e, queryBuffer);
         this.closeAfterReply = true;
@@ -236,6 +250,18 @@ export class Client implements Subscriber {
       if (argv === null) return;
       this.run(argv);
       if (++served % INPUT_SLICE_COMMANDS === 0 && performance.now() - started > INPUT_SLICE_MS) this.yieldInput();
+    }
+  }
+
+  /**
+   * An empty command (blank inline line, `*0`, `*-1`) resets the client as a command does in
+   * Redis: the reply that CLIENT REPLY SKIP silenced was its, and CLIENT CACHING lapses.
+   */
+  private passedEmpty(count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (this.tracking !== null) this.tracking.caching = false;
+      this.replySkip = this.replySkipNext;
+      this.replySkipNext = false;
     }
   }
 
@@ -338,7 +364,8 @@ export class Client implements Subscriber {
 
   private flush(): void {
     if (this.socket.destroyed) return;
-    if (this.pendingLength > 0) {
+    const wrote = this.pendingLength > 0;
+    if (wrote) {
       const length = this.pendingLength;
       this.socket.write(this.takePending());
       this.lastFlushBytes = length;
@@ -354,7 +381,7 @@ export class Client implements Subscriber {
         return;
       }
     }
-    if (this.closeAfterReply && !this.isDetached) {
+    if (this.closeAfterReply && !this.isDetached && (wrote || !this.closeNeedsOutput)) {
       this.detach(false);
       this.socket.end(() => this.socket.destroy());
     }

@@ -2,7 +2,7 @@ import type { Reply } from '../resp/reply.js';
 import type { AclLog } from './acl-log.js';
 import type { AclStore } from './acl.js';
 import { lowerAscii } from '../core/ascii.js';
-import { byteString } from './bytes.js';
+import { byteString, cString } from './bytes.js';
 import type { Client } from './client.js';
 import type { ClientPause } from './client-pause.js';
 import type { CommandCatalog, CommandSpec } from './command-catalog.js';
@@ -76,6 +76,14 @@ export class CommandContext {
   /** Argument `i` as a byte string (see bytes.ts). */
   bytes(i: number): string {
     return byteString(this.argv[i]);
+  }
+
+  /**
+   * Argument `i` as Redis's printf `%s` (or `%.<max>s`) puts it into an error: a byte string
+   * cut at its first NUL, not decoded (send it with errBytes).
+   */
+  printed(i: number, max = Number.MAX_SAFE_INTEGER): string {
+    return cString(this.argv[i], max);
   }
 
   /** Argument `i` lower-cased, for keyword comparisons. */

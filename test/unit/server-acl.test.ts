@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AclStore, sha256Hex } from '../../src/server/acl.js';
+import { AclLog } from '../../src/server/acl-log.js';
 import { CommandCatalog } from '../../src/server/command-catalog.js';
 import { RawConnection, startServer, type TestServer } from './server-kit.js';
 
@@ -227,5 +228,19 @@ describe('ACL command and permissions', () => {
     expect(await c.call('ACL', 'GENPASS', '0')).toBe(
       '-ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096\r\n',
     );
+  });
+});
+
+describe('ACL LOG ordering', () => {
+  it('moves a repeated denial to the head, as Redis does', () => {
+    const log = new AclLog();
+    const entry = (username: string, time: number) => ({ reason: 'auth' as const, object: 'AUTH', username, time, clientInfo: '' });
+    log.add(entry('a', 1));
+    log.add(entry('b', 2));
+    log.add(entry('a', 3));
+    expect(log.recent(10).map((e) => [e.username, e.count])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
   });
 });

@@ -155,6 +155,31 @@ describe('CLIENT REPLY', () => {
     expect(await c.call('CLIENT', 'REPLY', 'maybe')).toBe('-ERR syntax error\r\n');
     expect(await c.quiet()).toBe(true);
   });
+
+  it('SKIP is used up by an empty command (blank line, *0, *-1), as in Redis', async () => {
+    const c = await connection();
+    c.sendRaw('CLIENT REPLY SKIP\r\n\r\nPING\r\n');
+    expect((await c.read()).bytes.toString()).toBe('+PONG\r\n');
+    c.sendRaw('CLIENT REPLY SKIP\r\n*0\r\n*-1\r\nPING\r\n');
+    expect((await c.read()).bytes.toString()).toBe('+PONG\r\n');
+    expect(await c.quiet()).toBe(true);
+  });
+
+  it('does not silence pub/sub confirmations, which Redis writes as pushes', async () => {
+    const c = await connection();
+    c.send('CLIENT', 'REPLY', 'OFF');
+    c.send('SUBSCRIBE', 'a');
+    c.send('PING');
+    c.send('UNSUBSCRIBE');
+    c.send('UNSUBSCRIBE');
+    const replies = await c.readMany(3);
+    expect(replies.map((r) => r.bytes.toString('latin1'))).toEqual([
+      '*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n',
+      '*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n',
+      '*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n',
+    ]);
+    expect(await c.quiet()).toBe(true);
+  });
 });
 
 describe('CLIENT PAUSE', () => {

@@ -60,6 +60,27 @@ describe('HELLO', () => {
     expect(await c.call('PING')).toBe('+PONG\r\n');
     expect(await c.call('CLIENT', 'GETNAME')).toBe('$-1\r\n');
   });
+
+  it('quotes the option as printf does: raw bytes up to the first NUL', async () => {
+    const c = await setup();
+    c.send('HELLO', '3', Buffer.from([0x67, 0xff, 0x00, 0x41]));
+    expect((await c.read()).bytes).toEqual(Buffer.from("-ERR Syntax error in HELLO option 'g\xff'\r\n", 'latin1'));
+    c.send('ACL', 'CAT', Buffer.concat([Buffer.alloc(130, 0x61), Buffer.from([0xe9])]));
+    expect((await c.read()).bytes).toEqual(Buffer.from(`-ERR Unknown category '${'a'.repeat(128)}'\r\n`, 'latin1'));
+    c.send('ACL', 'DRYRUN', Buffer.from([0xe9, 0x00, 0x41]), 'ping');
+    expect((await c.read()).bytes).toEqual(Buffer.from("-ERR User '\xe9' not found\r\n", 'latin1'));
+    c.send('CLIENT', 'LIST', 'TYPE', Buffer.from([0xc3, 0x28]));
+    expect((await c.read()).bytes).toEqual(Buffer.from("-ERR Unknown client type '\xc3('\r\n", 'latin1'));
+  });
+
+  it('applies AUTH and SETNAME as it reads them, as Redis 7.0 does', async () => {
+    const c = await setup({ requirepass: 'secret' });
+    // A failed AUTH is reported before a bad option that follows it.
+    expect(await c.call('HELLO', '3', 'AUTH', 'default', 'wrong', 'FOO')).toBe('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    // A bad option after AUTH and SETNAME: both already took effect, the protocol did not change.
+    expect(await c.call('HELLO', '3', 'AUTH', 'default', 'secret', 'SETNAME', 'app', 'FOO')).toBe("-ERR Syntax error in HELLO option 'FOO'\r\n");
+    expect(await c.call('CLIENT', 'GETNAME')).toBe('$3\r\napp\r\n');
+  });
 });
 
 describe('authentication (requirepass)', () => {

@@ -52,6 +52,18 @@ describe('SentinelServer connections', () => {
     expect(logged?.level).toBe('verbose');
   });
 
+  it('under CLIENT REPLY OFF, a protocol error with nothing to send leaves the connection open, as in Redis', async () => {
+    const silent = await connection();
+    silent.sendRaw('CLIENT REPLY OFF\r\n*1\r\n$x\r\n');
+    expect(await silent.closedWithin(300)).toBe(false);
+    expect(await silent.quiet()).toBe(true);
+    // The replies of the same read still go out, and then the connection closes.
+    const pending = await connection();
+    pending.sendRaw('PING\r\nCLIENT REPLY OFF\r\n*1\r\n$x\r\n');
+    expect((await pending.read()).bytes.toString()).toBe('+PONG\r\n');
+    expect(await pending.closedWithin()).toBe(true);
+  });
+
   it('closes on unbalanced quotes in an inline request', async () => {
     const c = await connection();
     c.sendRaw('PING "a\r\n');

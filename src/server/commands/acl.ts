@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { array, bulk, bulkArray, err, integer, map, nullBulk, ok } from '../../resp/reply.js';
+import { array, bulk, bulkArray, err, errBytes, integer, map, nullBulk, ok } from '../../resp/reply.js';
 import { channelArguments, type AclUser } from '../acl.js';
 import { bytesToText } from '../bytes.js';
 import type { Client } from '../client.js';
@@ -43,7 +43,7 @@ export const aclCat: CommandHandler = (ctx) => {
   if (ctx.argc === 2) return raw(catalog.aclCatReply);
   if (ctx.argc > 3) return subcommandSyntaxError(ctx.argv);
   const category = ctx.keyword(2);
-  if (!catalog.categories.includes(category)) return err(`Unknown category '${ctx.text(2)}'`);
+  if (!catalog.categories.includes(category)) return errBytes(`Unknown category '${ctx.printed(2, 128)}'`);
   return bulkArray(catalog.all().filter((s) => s.categories.includes(category)).map((s) => s.name));
 };
 
@@ -141,9 +141,9 @@ export const aclGenpass: CommandHandler = (ctx) => {
 export const aclDryrun: CommandHandler = (ctx) => {
   const { acl, catalog } = ctx.server;
   const user = acl.get(ctx.bytes(2));
-  if (user === undefined) return err(`User '${ctx.text(2)}' not found`);
+  if (user === undefined) return errBytes(`User '${ctx.printed(2)}' not found`);
   const lookup = catalog.lookup(ctx.bytes(3), ctx.argc > 4 ? ctx.bytes(4) : undefined);
-  if (lookup.kind !== 'found') return err(`Command '${ctx.text(3)}' not found`);
+  if (lookup.kind !== 'found') return errBytes(`Command '${ctx.printed(3)}' not found`);
   const spec = lookup.spec;
   const argv = ctx.argv.slice(3);
   if (!arityAccepts(spec.arity, argv.length)) return wrongArity(spec.name);

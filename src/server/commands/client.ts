@@ -1,4 +1,4 @@
-import { bulk, err, integer, nullBulk, ok, type Reply } from '../../resp/reply.js';
+import { bulk, err, errBytes, integer, nullBulk, ok, type Reply } from '../../resp/reply.js';
 import type { Client } from '../client.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { parseInteger, subcommandSyntaxError, syntaxError } from '../errors.js';
@@ -20,7 +20,7 @@ function typeOf(client: Client): ClientType {
 }
 
 function unknownType(ctx: CommandContext, i: number): Reply {
-  return err(`Unknown client type '${ctx.text(i)}'`);
+  return errBytes(`Unknown client type '${ctx.printed(i)}'`);
 }
 
 function infoText(ctx: CommandContext, clients: Client[]): Reply {
@@ -107,7 +107,7 @@ function parseKillFilter(ctx: CommandContext): KillFilter | Reply {
       filter.laddr = ctx.text(i + 1);
     } else if (option === 'user') {
       const user = ctx.bytes(i + 1);
-      if (ctx.server.acl.get(user) === undefined) return err(`No such user '${ctx.text(i + 1)}'`);
+      if (ctx.server.acl.get(user) === undefined) return errBytes(`No such user '${ctx.printed(i + 1)}'`);
       filter.user = user;
     } else if (option === 'skipme') {
       const value = ctx.keyword(i + 1);

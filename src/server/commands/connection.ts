@@ -1,5 +1,5 @@
 import { preencoded } from '../../resp/encode.js';
-import { array, bulk, err, error, integer, map, ok, simple, type Reply } from '../../resp/reply.js';
+import { array, bulk, err, errBytes, error, integer, map, ok, simple, type Reply } from '../../resp/reply.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { parseInteger, syntaxError, wrongArity, wrongPass } from '../errors.js';
 
@@ -35,29 +35,28 @@ export const hello: CommandHandler = (ctx) => {
     if (version !== 2 && version !== 3) return error('NOPROTO unsupported protocol version');
     protocol = version;
   }
-  let credentials: [string, string] | null = null;
-  let name: Buffer | null = null;
+  // As Redis 7.0 does, each option takes effect as it is read: a failed AUTH or a bad option
+  // after AUTH or SETNAME leaves the authentication and the name already changed.
   for (let j = 2; j < ctx.argc; j++) {
     const more = ctx.argc - 1 - j;
     const option = ctx.keyword(j);
     if (option === 'auth' && more >= 2) {
-      credentials = [ctx.bytes(j + 1), ctx.bytes(j + 2)];
+      if (!authenticate(ctx, ctx.bytes(j + 1), ctx.bytes(j + 2))) return wrongPass;
       j += 2;
     } else if (option === 'setname' && more >= 1) {
-      name = ctx.argv[j + 1];
+      const name = ctx.argv[j + 1];
       if (!isValidClientName(name)) return INVALID_CLIENT_NAME;
+      ctx.client.name = name.length === 0 ? null : name.toString('latin1');
       j += 1;
     } else {
-      return err(`Syntax error in HELLO option '${ctx.text(j)}'`);
+      return errBytes(`Syntax error in HELLO option '${ctx.printed(j)}'`);
     }
   }
-  if (credentials !== null && !authenticate(ctx, ...credentials)) return wrongPass;
   if (ctx.server.authRequired(ctx.client)) {
     return error(
       'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (name !== null) ctx.client.name = name.length === 0 ? null : name.toString('latin1');
   if (protocol !== null) ctx.client.protocol = protocol;
   return helloReply(ctx);
 };
