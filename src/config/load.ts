@@ -95,6 +95,7 @@ export function checkUserRules(rules: string[]): UserRuleError | null {
   const name = '\u0000config-check';
   for (let j = 0; j < rules.length; j++) {
     const rule = rules[j]!;
+    if (rule === '') continue; // ACLSetUser: "Empty string is a no-operation"
     if (rule.startsWith('(')) {
       let close = j;
       while (close < rules.length && !rules[close]!.endsWith(')')) close++;
@@ -255,7 +256,8 @@ class ConfigLoader {
     const bad = (this.opts.validateUserRules ?? checkUserRules)(rules);
     // Redis names the token at the rule's index in the whole line (so rule 0 shows as 'user').
     if (bad !== null) return `Error in user declaration '${argv[bad.index] ?? ''}': ${bad.message}`;
-    this.users.push(argv.slice(1));
+    // An empty rule does nothing in Redis (ACLSetUser), so it is not kept.
+    this.users.push(argv.slice(1).filter((token, i) => i === 0 || token !== ''));
     return null;
   }
 

@@ -207,6 +207,8 @@ describe('non-sentinel directive errors', () => {
     );
     expect(fatal('user alice on <nopw\n')[2]).toBe("Error in user declaration 'alice': The password you are trying to remove from the user does not exist");
     expect(fatal('user alice on (~x\n')[2]).toBe("Error in user declaration 'alice': Unknown command or category name in ACL");
+    // An empty rule does nothing, and is not kept.
+    expect(load('user default on >pw ~* +@all ""\n', {}).server.users).toEqual([['default', 'on', '>pw', '~*', '+@all']]);
     // Unknown command and category names pass here; Redis refuses them later, when it creates the users.
     expect(() => load('user alice on +nosuchcmd +@nosuchcat\nuser bob on nopass ~* &* +@all\n', {})).not.toThrow();
   });
