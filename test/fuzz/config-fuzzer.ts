@@ -436,7 +436,8 @@ function normalise(text: string, dir: string, port: number): string {
   // Each process has its own temp dir (holding its config file and used as `dir`).
   t = t.split(dir).join(DIR);
   // Each process listens on its own port; shown as the placeholder the input was written with.
-  t = t.replace(new RegExp(`\\b${port}\\b`, 'g'), PORT);
+  // Not between digits, but glued to letters too (a NUL joins `port N` to the next line).
+  t = t.replace(new RegExp(`(?<![0-9])${port}(?![0-9])`, 'g'), PORT);
   // Log lines start with the pid, role and a timestamp.
   t = t.replace(/^\d+:[XCSM] \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} /gm, '');
   return t;
@@ -449,9 +450,9 @@ function normalise(text: string, dir: string, port: number): string {
 const START_TIMEOUT_MS = 3000;
 
 async function runOne(bin: string, preArgs: string[], input: FuzzInput, timeoutMs: number): Promise<Outcome> {
+  const port = await takePort();
   const dir = mkdtempSync(join(tmpdir(), 'cfgfuzz-'));
   tempDirs.add(dir);
-  const port = await takePort();
   let child: ChildProcess | undefined;
   try {
     const fill = (s: string) => s.split(PORT).join(String(port)).split(DIR).join(dir);
