@@ -530,6 +530,13 @@ export const KNOWN_DIFFERENCES: ReadonlyArray<{ name: string; matches: (c: CaseR
       /bind/i.test(c.input.config + c.input.argv.join(' ')),
   },
   {
+    // Redis binds every address before serving; src/server/server.ts listenAll() serves on the
+    // first address while a later one (a host name: DNS) is still being bound, then aborts.
+    name: 'bind with a bad later address: ours answers PING before it aborts, Redis never serves',
+    matches: (c) =>
+      c.ours.kind === 'listening' && c.redis.kind === 'exited' && /Failed listening on port \S+ \(TCP\), aborting\.$/.test(c.redis.lastLog),
+  },
+  {
     // Loading lets unknown command/category names through (ENOENT); Redis then fails creating
     // the users (ACLLoadConfiguredUsers). Ours throws in src/server/server-core.ts instead.
     name: 'user rule naming an unknown command: Redis logs "Critical error while loading ACLs", ours dies with a stack trace',
