@@ -27,11 +27,38 @@ export class ConfigOpenError extends Error {
  * cannot be read, naming the file as `shownAs` (Redis names it as it was written).
  */
 export function readConfigFile(path: string, shownAs: string = path): string {
+  let bytes: Buffer;
   try {
-    return decodeBytes(readFileSync(path));
+    bytes = readFileSync(path);
   } catch (err) {
     throw new ConfigOpenError(shownAs, strerror(err));
   }
+  return decodeBytes(asReadByFgets(bytes));
+}
+
+/** fgets(buf, CONFIG_READ_LEN + 1, fp): CONFIG_READ_LEN is 1024 in Redis 7.0. */
+const FGETS_CHUNK = 1024;
+
+/**
+ * The bytes Redis keeps of a config file: it reads it with fgets into a
+ * 1025-byte buffer and appends each piece with sdscat, which stops at a NUL.
+ * So a NUL byte drops the rest of its piece: up to and including the next
+ * newline, or to the end of the 1024 bytes read (`port 1\0x\ndir /` loads as
+ * `port 1dir /`).
+ */
+export function asReadByFgets(bytes: Buffer): Buffer {
+  if (!bytes.includes(0)) return bytes;
+  const kept: Buffer[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const newline = bytes.indexOf(0x0a, i);
+    const end = Math.min(newline === -1 ? bytes.length : newline + 1, i + FGETS_CHUNK);
+    const piece = bytes.subarray(i, end);
+    const nul = piece.indexOf(0);
+    kept.push(nul === -1 ? piece : piece.subarray(0, nul));
+    i = end;
+  }
+  return Buffer.concat(kept);
 }
 
 const WILDCARD = /[*?[]/;

@@ -12,7 +12,9 @@ import { DEPRECATED_DIRECTIVES, lookupDirective, SENTINEL_COMMAND_NAMES } from '
 import type { SentinelConfig } from './model.js';
 import { applySentinelLines, type QueuedSentinelLine } from './sentinel-directives.js';
 import { defaultServerOptions, type ServerOptions, TYPED_DIRECTIVES } from './server-options.js';
-import { splitArgs } from './split-args.js';
+import { encodeBytes, splitArgs } from './split-args.js';
+import { AclStore } from '../server/acl.js';
+import { CommandCatalog } from '../server/command-catalog.js';
 import { strerror } from './strerror.js';
 import { ConfigOpenError, readIncludedFiles } from './config-files.js';
 
@@ -73,8 +75,38 @@ export interface ParseConfigOptions {
   checkLogfile?: (path: string) => string | null;
   /** Texts of the files an `include` pattern (absolute) names; throws ConfigOpenError. Default: read from disk. */
   readInclude?: (pattern: string) => string[];
-  /** ACL rule validation for `user` lines (the ACL module's). Default: every rule is accepted. */
+  /** ACL rule validation for `user` lines. Default: the ACL module's, as Redis checks them while loading (checkUserRules). */
   validateUserRules?: (rules: string[]) => UserRuleError | null;
+}
+
+/** ACLSetUserStringError() for ENOENT: an unknown command or category, which loading lets through. */
+const UNKNOWN_ACL_NAME = 'Unknown command or category name in ACL';
+
+/**
+ * What redis-server checks of a `user` line's rules while reading the config
+ * (ACLAppendUserForLoading): each rule applied in turn to a new, empty user,
+ * the first refusal fatal, except for unknown command and category names
+ * (ENOENT), which only fail later, when the users are created. A `(` selector
+ * must be closed by a later rule ending in `)`; otherwise Redis names the rule
+ * with the `(` and reports what errno last held, which is ENOENT.
+ */
+export function checkUserRules(rules: string[]): UserRuleError | null {
+  const store = new AclStore(CommandCatalog.load());
+  const name = '\u0000config-check';
+  for (let j = 0; j < rules.length; j++) {
+    const rule = rules[j]!;
+    if (rule === '') continue; // ACLSetUser: "Empty string is a no-operation"
+    if (rule.startsWith('(')) {
+      let close = j;
+      while (close < rules.length && !rules[close]!.endsWith(')')) close++;
+      if (close === rules.length) return { index: j, message: UNKNOWN_ACL_NAME };
+      j = close; // selectors are not checked here
+      continue;
+    }
+    const refused = store.setUser(name, [encodeBytes(rule).toString('latin1')]);
+    if (refused !== null && refused.reason !== UNKNOWN_ACL_NAME) return { index: j, message: refused.reason };
+  }
+  return null;
 }
 
 const DUPLICATE_USER = 'Duplicate user found. A user can only be defined once in config files';
@@ -221,10 +253,11 @@ class ConfigLoader {
     const name = argv[1]!;
     if (this.users.some((u) => u[0] === name)) return `Error in user declaration '${name}': ${DUPLICATE_USER}`;
     const rules = argv.slice(2);
-    const bad = this.opts.validateUserRules?.(rules) ?? null;
+    const bad = (this.opts.validateUserRules ?? checkUserRules)(rules);
     // Redis names the token at the rule's index in the whole line (so rule 0 shows as 'user').
     if (bad !== null) return `Error in user declaration '${argv[bad.index] ?? ''}': ${bad.message}`;
-    this.users.push(argv.slice(1));
+    // An empty rule does nothing in Redis (ACLSetUser), so it is not kept.
+    this.users.push(argv.slice(1).filter((token, i) => i === 0 || token !== ''));
     return null;
   }
 

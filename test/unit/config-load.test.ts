@@ -200,6 +200,19 @@ describe('non-sentinel directive errors', () => {
     expect(fatal('user alice on bogus\n', { validateUserRules })[2]).toBe("Error in user declaration 'alice': Syntax error");
   });
 
+  it("checks the rules with the ACL module by default, as redis-sentinel 7.0.15 does while loading", () => {
+    expect(fatal('user alice on >pw ~* foo\n')[2]).toBe("Error in user declaration '>pw': Syntax error");
+    expect(fatal('user default on &* resetchannels -@all +ping #\n')[2]).toBe(
+      "Error in user declaration '-@all': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+    );
+    expect(fatal('user alice on <nopw\n')[2]).toBe("Error in user declaration 'alice': The password you are trying to remove from the user does not exist");
+    expect(fatal('user alice on (~x\n')[2]).toBe("Error in user declaration 'alice': Unknown command or category name in ACL");
+    // An empty rule does nothing, and is not kept.
+    expect(load('user default on >pw ~* +@all ""\n', {}).server.users).toEqual([['default', 'on', '>pw', '~*', '+@all']]);
+    // Unknown command and category names pass here; Redis refuses them later, when it creates the users.
+    expect(() => load('user alice on +nosuchcmd +@nosuchcat\nuser bob on nopass ~* &* +@all\n', {})).not.toThrow();
+  });
+
   it('checks dir for real by default', () => {
     const opts = { chdir: undefined };
     expect(fatal('dir ""\n', opts)).toEqual([1, 'dir ""', 'No such file or directory']);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/config/atomic-write.js';
-import { readConfigFile } from '../../src/config/config-files.js';
+import { asReadByFgets, readConfigFile } from '../../src/config/config-files.js';
 import { parseConfig, ConfigError } from '../../src/config/load.js';
 import { rewriteConfig } from '../../src/config/rewrite.js';
 import { decodeBytes, encodeBytes, quoteRepr, quoteReprBytes, splitArgs, splitArgsBytes } from '../../src/config/split-args.js';
@@ -166,6 +166,17 @@ describe('splitArgs and quoteRepr', () => {
     expect(quoteRepr(value!)).toBe('"\\xe9t\\xe9"');
     // The "é" spelled in UTF-8 is a different value, and stays different.
     expect(splitArgs('"\\xc3\\xa9"')).toEqual(['é']);
+  });
+});
+
+describe('config files with NUL bytes', () => {
+  it('lose the rest of what fgets read, as Redis appends each piece with sdscat', () => {
+    const kept = (s: string) => asReadByFgets(latin1(s)).toString('latin1');
+    expect(kept('port 1\0x\ndir /tmp\n')).toBe('port 1dir /tmp\n');
+    expect(kept('a\0\nb\n\0c\n')).toBe('ab\n');
+    expect(kept('port 1\n')).toBe('port 1\n');
+    // fgets reads at most 1024 bytes: the piece after the first 1024 is kept.
+    expect(kept(`${'x'.repeat(1000)}\0${'y'.repeat(23)}zz\n`)).toBe(`${'x'.repeat(1000)}zz\n`);
   });
 });
 
