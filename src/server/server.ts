@@ -20,7 +20,7 @@ export interface SentinelServerOptions {
   port: number;
   /** The tls-port listener, beside or instead of the TCP one. */
   tls?: { port: number; options: TlsOptions };
-  /** `bind` addresses; empty means Redis's default `* -::*` (all IPv4, and all IPv6 if available). A leading `-` makes an address optional. */
+  /** `bind` addresses (Redis's default is `* -::*`: all IPv4, and all IPv6 if available); a leading `-` makes an address optional. */
   bind: string[];
   /** Absolute path shown as INFO `executable`. */
   executable: string;
@@ -39,8 +39,6 @@ export interface SentinelServerOptions {
   now?: () => number;
 }
 
-/** Redis's default bind list. */
-const DEFAULT_BIND = ['*', '-::*'];
 const TCP_BACKLOG = 511;
 /** Address families the host may lack: those listeners are skipped, as Redis does. */
 const UNSUPPORTED_FAMILY = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
@@ -106,7 +104,8 @@ export class SentinelServer {
 
   private async listenAll(port: number, kind: 'TCP' | 'TLS'): Promise<void> {
     if (port === 0) return;
-    for (const entry of this.opts.bind.length > 0 ? this.opts.bind : DEFAULT_BIND) {
+    // `bind ""` leaves the list empty: nothing to listen on, as in Redis (the config's default is Redis's list).
+    for (const entry of this.opts.bind) {
       const optional = entry.startsWith('-');
       const address = optional ? entry.slice(1) : entry;
       try {

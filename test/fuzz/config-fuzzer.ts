@@ -520,16 +520,6 @@ export function sameOutcome(a: Outcome, b: Outcome): string | null {
  */
 export const KNOWN_DIFFERENCES: ReadonlyArray<{ name: string; matches: (c: CaseResult) => boolean }> = [
   {
-    // `bind ""` is zero addresses (setConfigBindOption). The config loader gives [], which
-    // src/server/server.ts listenAll() takes for the default addresses.
-    name: 'bind "": Redis listens nowhere and exits, ours listens on the default addresses',
-    matches: (c) =>
-      c.ours.kind === 'listening' &&
-      c.redis.kind === 'exited' &&
-      c.redis.lastLog.endsWith('Configured to not listen anywhere, exiting.') &&
-      /bind/i.test(c.input.config + c.input.argv.join(' ')),
-  },
-  {
     // Redis binds every address before serving; src/server/server.ts listenAll() serves on the
     // first address while a later one (a host name: DNS) is still being bound, then aborts.
     name: 'bind with a bad later address: ours answers PING before it aborts, Redis never serves',
