@@ -106,3 +106,9 @@ export class Scheduler {
 function before(a: Task, b: Task): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
+
+/** The same stream as a plain function (the fuzzers' generators take one). */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}
