@@ -128,6 +128,10 @@ export class Daemon {
     await this.server.listen();
     const { port, tls } = this.opts.config.server;
     log.log('notice', `Running mode=sentinel, port=${port !== 0 ? port : tls.port}.`);
+    if (this.server.aclLoadError !== null) {
+      log.log('warning', this.server.aclLoadError);
+      throw new Error('Critical error while loading ACLs. Exiting.');
+    }
     this.resolver.start();
     this.input({ kind: 'start' });
     this.scheduleTick(0);

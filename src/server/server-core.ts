@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ProtocolError } from '../resp/request-parser.js';
 import { AclLog } from './acl-log.js';
 import { AclStore } from './acl.js';
-import { textToBytes } from './bytes.js';
+import { bytesToText, textToBytes } from './bytes.js';
 import { Client, peerIp, type ClientHost, type Outcome } from './client.js';
 import { clientInfoLine } from './client-info.js';
 import { ClientPause } from './client-pause.js';
@@ -58,6 +58,11 @@ export class ServerCore implements ServerContext, ClientHost {
   private readonly usedFds = new Set<number>();
   private nextClientId: number;
   private readonly dispatcher: Dispatcher;
+  /**
+   * Why a configured user could not be created (a rule the config loader lets through, such as an
+   * unknown command name): redis-sentinel logs it once it is up, then exits (see Daemon.start).
+   */
+  readonly aclLoadError: string | null = null;
 
   constructor(private readonly opts: CoreOptions) {
     this.hooks = opts.hooks;
@@ -69,7 +74,10 @@ export class ServerCore implements ServerContext, ClientHost {
       // As in Redis, a user that already exists (`default`) is reset before its configured rules apply.
       const existing = this.acl.list().some((u) => u.name === textToBytes(name));
       const refused = this.acl.setUser(textToBytes(name), (existing ? ['reset', ...rules] : rules).map(textToBytes));
-      if (refused !== null) throw new Error(`Error in user declaration '${name}': ${refused.reason}`);
+      if (refused !== null) {
+        this.aclLoadError = `Error loading ACL rule '${bytesToText(refused.rule)}' for the user named '${name}': ${refused.reason}`;
+        break;
+      }
     }
     if (opts.requirepass !== null) this.setRequirepass(opts.requirepass);
     this.pause = new ClientPause(() => this.resumeBlockedClients(), opts.now);

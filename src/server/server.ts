@@ -145,6 +145,11 @@ export class SentinelServer {
     return this.core.acl.list().map((u) => bytesToText(`user ${u.name} ${u.describe()}`));
   }
 
+  /** Why a configured user could not be created; null when every one was. */
+  get aclLoadError(): string | null {
+    return this.core.aclLoadError;
+  }
+
   /** Number of connected clients. */
   get clientCount(): number {
     return this.core.clients().length;

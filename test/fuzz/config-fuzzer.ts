@@ -517,12 +517,6 @@ export const KNOWN_DIFFERENCES: ReadonlyArray<{ name: string; matches: (c: CaseR
     matches: (c) =>
       c.ours.kind === 'listening' && c.redis.kind === 'exited' && /Failed listening on port \S+ \(TCP\), aborting\.$/.test(c.redis.lastLog),
   },
-  {
-    // Loading lets unknown command/category names through (ENOENT); Redis then fails creating
-    // the users (ACLLoadConfiguredUsers). Ours throws in src/server/server-core.ts instead.
-    name: 'user rule naming an unknown command: Redis logs "Critical error while loading ACLs", ours dies with a stack trace',
-    matches: (c) => c.redis.kind === 'exited' && c.redis.lastLog.endsWith('Critical error while loading ACLs. Exiting.'),
-  },
 ];
 
 export function knownDifference(c: CaseResult): string | null {

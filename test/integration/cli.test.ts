@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../harness/ports.js';
 import { REDIS_SENTINEL_BIN } from '../harness/sentinel.js';
 
 /**
@@ -49,6 +50,23 @@ describe('the sentinel executable', () => {
       expect(ours).toEqual(redis);
     });
   }
+
+  it('exits on a user rule naming an unknown command once up, with the lines redis-sentinel logs', async () => {
+    const [ourPort, redisPort] = await freePorts(2);
+    const last = (impl: string, command: string, args: string[]) => {
+      const file = join(dir, `acl-${impl}.conf`);
+      writeFileSync(file, `port ${impl === 'ours' ? ourPort : redisPort}\nuser alice on >pw +nosuchcmd\nsentinel monitor m 127.0.0.1 6379 2\n`);
+      const r = run(command, [...args, file]);
+      return { status: r.status, lines: r.out.trim().split('\n').slice(-2) };
+    };
+    const redis = last('redis', REDIS_SENTINEL_BIN, []);
+    expect(redis.status).toBe(1);
+    expect(redis.lines).toEqual([
+      "PID:X TIME # Error loading ACL rule '+nosuchcmd' for the user named 'alice': Unknown command or category name in ACL",
+      'PID:X TIME # Critical error while loading ACLs. Exiting.',
+    ]);
+    expect(last('ours', process.execPath, [OUR_BIN])).toEqual(redis);
+  });
 
   it('refuses a missing config file exactly as redis-sentinel does', () => {
     const { ours, redis } = both([join(dir, 'missing.conf')]);
