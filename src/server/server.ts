@@ -192,7 +192,6 @@ export class SentinelServer {
         socket.destroy();
         return;
       }
-      socket.setNoDelay(true);
       accept(socket);
     });
     // A failed handshake (a plain client, no or a bad certificate) is logged and the connection dropped.

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type ConnectionOptions, type SecureVersion, type TlsOptions as NodeTlsServerOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type SecureContext, type SecureContextOptions, type SecureVersion, type TlsOptions as NodeTlsServerOptions } from 'node:tls';
 import type { TlsOptions } from '../config/server-options.js';
 import { strerror } from '../config/strerror.js';
 
@@ -50,23 +50,29 @@ export function buildTls(tls: TlsOptions): TlsSetup {
     rejectUnauthorized: tls.authClients === 'yes',
     sessionTimeout: tls.sessionCaching ? tls.sessionCacheTimeout : 0,
   };
-  const client: ConnectionOptions = {
+  const clientContext = {
     ...common,
     cert: tls.clientCertFile ? readPem(tls.clientCertFile, 'Failed to load certificate') : cert,
     key: tls.clientKeyFile ? readPem(tls.clientKeyFile, 'Failed to load private key') : key,
     passphrase: (tls.clientCertFile ? tls.clientKeyFilePass : tls.keyFilePass) ?? undefined,
+  };
+  secureContext('server', server);
+  const client: ConnectionOptions = {
+    // Made once here rather than from the PEMs again at every (re)connection of every link.
+    secureContext: secureContext('client', clientContext),
     rejectUnauthorized: true,
     // Redis checks the peer's chain, not its name: instances are reached by IP.
     checkServerIdentity: () => undefined,
   };
-  for (const [what, options] of [['server', server], ['client', client]] as const) {
-    try {
-      createSecureContext(options);
-    } catch (e) {
-      throw new TlsConfigError(`Failed to configure TLS ${what} context: ${opensslText(e)}`);
-    }
-  }
   return { server, client };
+}
+
+function secureContext(what: string, options: SecureContextOptions): SecureContext {
+  try {
+    return createSecureContext(options);
+  } catch (e) {
+    throw new TlsConfigError(`Failed to configure TLS ${what} context: ${opensslText(e)}`);
+  }
 }
 
 /** With `tls-auth-clients optional`, a client may come without a certificate but not with a bad one. */
