@@ -22,6 +22,15 @@ export interface LinkOptions {
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
+ * Beyond Redis: a reply longer than this, nested deeper or with more elements closes the link
+ * as a malformed one would. hiredis takes any reply whole, so an instance or a peer could make
+ * redis-sentinel allocate without limit or stall it decoding; what a sentinel asks for is far
+ * smaller (the INFO of a master with 10,000 replicas is about 1 MB), never nests beyond two
+ * levels and has a handful of elements (an EXEC's replies, a vote).
+ */
+export const LINK_REPLY_LIMITS = { maxReplyBytes: 8 * 1024 * 1024, maxDepth: 8, maxElements: 1024 };
+
+/**
  * One connection to an instance or a peer: RESP commands out, replies matched to them in
  * order, and on a subscribed connection the `message` pushes told apart from replies.
  * A plain socket costs 16 KB of RSS where a client library's connection costs about 52 KB
@@ -31,7 +40,7 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 class Link {
   readonly socket: Socket;
   /** Nothing kept between replies: hundreds of links are idle almost all the time. */
-  private readonly parser = new ReplyParser(0);
+  private readonly parser = new ReplyParser({ retainBytes: 0, ...LINK_REPLY_LIMITS });
   /** Tags of the commands awaiting a reply, oldest first from `pendingHead`. */
   private pending: ReplyTag[] = [];
   private pendingHead = 0;

@@ -43,6 +43,17 @@ interface Frame {
 
 const CRLF = Buffer.from('\r\n');
 
+export interface ReplyParserOptions {
+  /** See ByteQueue. */
+  retainBytes?: number;
+  /** A reply whose bytes, received or announced, exceed this is malformed. */
+  maxReplyBytes?: number;
+  /** Aggregates nested deeper than this are malformed. */
+  maxDepth?: number;
+  /** An aggregate announcing more elements than this is malformed. */
+  maxElements?: number;
+}
+
 /**
  * Client-side streaming decoder of RESP2 and RESP3 replies. Feed it bytes as they
  * arrive; next() returns each complete top-level reply in order, or undefined until
@@ -57,10 +68,17 @@ export class ReplyParser {
   private pendingBlob: { marker: string; length: number } | null = null;
   private scanned = 0;
   private failure: ReplyParseError | null = null;
+  /** Bytes of the current top-level reply already decoded. */
+  private replyBytes = 0;
+  private readonly maxReplyBytes: number;
+  private readonly maxDepth: number;
+  private readonly maxElements: number;
 
-  /** @param retainBytes see ByteQueue. */
-  constructor(retainBytes?: number) {
-    this.input = new ByteQueue(retainBytes);
+  constructor(options: ReplyParserOptions = {}) {
+    this.input = new ByteQueue(options.retainBytes);
+    this.maxReplyBytes = options.maxReplyBytes ?? Infinity;
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.maxElements = options.maxElements ?? Infinity;
   }
 
   feed(chunk: Buffer): void {
@@ -92,10 +110,20 @@ export class ReplyParser {
 
   private parse(): RespValue | undefined {
     for (;;) {
+      const before = this.input.length;
       const value = this.readElement();
+      this.replyBytes += before - this.input.length;
+      // Undecided bytes count only while the reply they continue is still incomplete.
+      if (this.replyBytes + (value === undefined ? this.input.length : 0) > this.maxReplyBytes) {
+        throw new ReplyParseError(`reply longer than ${this.maxReplyBytes} bytes`);
+      }
       if (value === undefined) return undefined;
+      if (this.stack.length > this.maxDepth) throw new ReplyParseError(`reply nested deeper than ${this.maxDepth}`);
       const complete = this.attach(value);
-      if (complete !== undefined) return complete;
+      if (complete !== undefined) {
+        this.replyBytes = 0;
+        return complete;
+      }
     }
   }
 
@@ -172,6 +200,7 @@ export class ReplyParser {
         const length = parseLength(line);
         if (length === -1 && marker === '$') return { type: 'null', wire: 'bulk' };
         if (length < 0) throw new ReplyParseError(`invalid length '${line}'`);
+        if (this.replyBytes + lineEnd + 2 + length > this.maxReplyBytes) throw new ReplyParseError(`reply longer than ${this.maxReplyBytes} bytes`);
         this.pendingBlob = { marker, length };
         return this.readBlob(this.pendingBlob);
       }
@@ -183,6 +212,7 @@ export class ReplyParser {
         const count = parseLength(line);
         if (count === -1 && marker === '*') return { type: 'null', wire: 'array' };
         if (count < 0) throw new ReplyParseError(`invalid aggregate length '${line}'`);
+        if (count > this.maxElements) throw new ReplyParseError(`aggregate of ${count} elements`);
         const kind = AGGREGATES[marker];
         const perEntry = kind === 'map' || kind === 'attribute' ? 2 : 1;
         this.stack.push({ kind, remaining: count * perEntry, items: [] });

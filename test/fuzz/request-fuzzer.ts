@@ -23,6 +23,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../sim/rng.js';
+import { escapeBytes, freeLowPort, ourDaemonCommand, rssKb } from './processes.js';
+
+export { escapeBytes };
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -735,35 +738,6 @@ interface Side {
   stderr: string;
 }
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && existsSync(join(dir, 'bin', 'sentinel.js'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repository root (package.json and bin/sentinel.js) not found');
-    dir = up;
-  }
-}
-
-/** A loopback port below 32768 (outside Linux's ephemeral range, where outgoing connections take theirs) that is free now. */
-async function freeLowPort(rng: () => number, taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 10000 + Math.floor(rng() * 22000);
-    if (taken.has(port) || (port >= 20000 && port <= 20010)) continue;
-    const ok = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(false));
-      s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
-    });
-    if (ok) {
-      taken.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port below 32768 in 200 attempts');
-}
-
 function startSide(impl: Impl, port: number, masterPort: number): Side {
   const dir = mkdtempSync(join(tmpdir(), `request-fuzz-${impl}-`));
   const conf = join(dir, 'sentinel.conf');
@@ -771,7 +745,7 @@ function startSide(impl: Impl, port: number, masterPort: number): Side {
   const child =
     impl === 'redis'
       ? spawn('redis-sentinel', [conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, [join(repoRoot(), 'bin', 'sentinel.js'), conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      : spawn(process.execPath, ourDaemonCommand(conf).slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const side: Side = { impl, port, dir, child, exited: null, stderr: '' };
   child.stderr?.on('data', (c: Buffer) => {
     if (side.stderr.length < 20000) side.stderr += c.toString('utf8');
@@ -819,16 +793,6 @@ async function waitForPing(side: Side, timeoutMs: number): Promise<void> {
   throw new Error(`${side.impl} did not answer PING on ${side.port} within ${timeoutMs} ms: ${side.stderr}`);
 }
 
-function rssKb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 function stopSide(side: Side): void {
   if (side.exited === null && side.child.pid !== undefined) {
     try {
@@ -842,23 +806,6 @@ function stopSide(side: Side): void {
 
 // ---------------------------------------------------------------------------------------------
 // The run
-
-/** Printable ASCII as is, everything else escaped (\r, \n, \t, \xNN); quotes and backslashes escaped. */
-export function escapeBytes(b: Buffer, max = 2000): string {
-  let s = '';
-  for (let i = 0; i < Math.min(b.length, max); i++) {
-    const c = b[i];
-    if (c === 0x0d) s += '\\r';
-    else if (c === 0x0a) s += '\\n';
-    else if (c === 0x09) s += '\\t';
-    else if (c === 0x5c) s += '\\\\';
-    else if (c === 0x22) s += '\\"';
-    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  if (b.length > max) s += `...(${b.length} bytes)`;
-  return `"${s}"`;
-}
 
 export interface Difference {
   seed: number;

@@ -164,3 +164,48 @@ describe('ReplyParser on malformed replies', () => {
     expect(() => parser.next()).toThrow(ReplyParseError);
   });
 });
+
+describe('ReplyParser with limits (what links to instances and peers use)', () => {
+  const limited = () => new ReplyParser({ maxReplyBytes: 1024, maxDepth: 2, maxElements: 4 });
+  const drain = (p: ReplyParser): RespValue[] => {
+    const out: RespValue[] = [];
+    for (let v = p.next(); v !== undefined; v = p.next()) out.push(v);
+    return out;
+  };
+
+  it('takes replies up to the limits, however many arrive together', () => {
+    const p = limited();
+    const bulk = `$1000\r\n${'x'.repeat(1000)}\r\n`;
+    p.feed(Buffer.from(`${bulk}${bulk}*4\r\n*2\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n`));
+    expect(drain(p).map((v) => v.type)).toEqual(['bulk', 'bulk', 'array']);
+  });
+
+  it('fails on an announced length beyond the limit before its bytes arrive', () => {
+    const p = limited();
+    p.feed(Buffer.from('$1025\r\n'));
+    expect(() => p.next()).toThrow(/longer than 1024/);
+  });
+
+  it('fails on a line that grows past the limit without ending', () => {
+    const p = limited();
+    p.feed(Buffer.from(`+${'x'.repeat(1000)}`));
+    expect(p.next()).toBeUndefined();
+    p.feed(Buffer.from('x'.repeat(100)));
+    expect(() => p.next()).toThrow(/longer than 1024/);
+  });
+
+  it('counts every element of an aggregate toward the limit', () => {
+    const p = limited();
+    p.feed(Buffer.from(`*3\r\n$400\r\n${'a'.repeat(400)}\r\n$400\r\n${'b'.repeat(400)}\r\n$400\r\n`));
+    expect(() => p.next()).toThrow(/longer than 1024/);
+  });
+
+  it('fails on nesting deeper than allowed and on too many elements', () => {
+    const deep = limited();
+    deep.feed(Buffer.from('*1\r\n*1\r\n*1\r\n:1\r\n'));
+    expect(() => deep.next()).toThrow(/nested deeper than 2/);
+    const wide = limited();
+    wide.feed(Buffer.from('*5\r\n'));
+    expect(() => wide.next()).toThrow(/aggregate of 5 elements/);
+  });
+});
