@@ -6,6 +6,7 @@ import { strerror } from './config/strerror.js';
 import { ConfigRenderer } from './config/rewrite-off-thread.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
+import { clientLimits } from './config/server-options.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
@@ -104,6 +105,7 @@ export class Daemon {
       requirepass: config.server.requirepass,
       protectedMode: config.server.protectedMode,
       maxclients: config.server.maxclients,
+      limits: clientLimits(config.server),
       port: config.server.port,
       tls: tls ? { port: config.server.tls.port, options: tls.server } : undefined,
       bind: config.server.bind,

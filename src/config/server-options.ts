@@ -2,10 +2,11 @@
  * The non-sentinel options of sentinel.conf: typed fields for what the daemon
  * uses, everything else kept by canonical name in `other`.
  */
-import type { DirectiveValue } from './directive-values.js';
-import { DEFAULT_BIND, enumName } from './directive-values.js';
-import type { EnumSpec } from './directives.js';
+import type { DirectiveValue, ObufLimits } from './directive-values.js';
+import { DEFAULT_BIND, defaultValue, enumName, setDirective } from './directive-values.js';
+import type { DirectiveSpec, EnumSpec } from './directives.js';
 import { lookupDirective } from './directives.js';
+import type { ClientLimits } from '../server/limits.js';
 import { SENTINEL_DEFAULT_PORT } from './model.js';
 import type { LogLevel } from '../core/events.js';
 
@@ -272,3 +273,33 @@ export const TYPED_DIRECTIVES: ReadonlyMap<string, TypedBinding> = new Map<strin
   ['tls-replication', plainField(tlsProp('replication'))],
   ['tls-cluster', plainField(tlsProp('cluster'))],
 ]);
+
+/** The value in effect of any directive: its typed field, else its last line in `other`, else its default. */
+export function directiveValue(spec: DirectiveSpec, server: ServerOptions): DirectiveValue {
+  const binding = TYPED_DIRECTIVES.get(spec.name);
+  if (binding) return binding.get(server);
+  const args = server.other.get(spec.name);
+  if (args === undefined) return defaultValue(spec);
+  const parsed = setDirective(spec, args, {
+    current: (name) => {
+      const s = lookupDirective(name);
+      return s ? defaultValue(s) : null;
+    },
+    chdir: () => null,
+    saveSeen: false,
+  });
+  return parsed.ok ? parsed.value : defaultValue(spec);
+}
+
+/** What the client port enforces: proto-max-bulk-len, client-query-buffer-limit, timeout, client-output-buffer-limit. */
+export function clientLimits(server: ServerOptions): ClientLimits {
+  const value = (name: string) => directiveValue(lookupDirective(name)!, server);
+  const obuf = value('client-output-buffer-limit') as ObufLimits;
+  const limit = (cls: 'normal' | 'pubsub') => ({ hard: Number(obuf[cls].hard), soft: Number(obuf[cls].soft), seconds: obuf[cls].seconds });
+  return {
+    maxBulkLength: Number(value('proto-max-bulk-len') as bigint),
+    queryBufferLimit: Number(value('client-query-buffer-limit') as bigint),
+    idleTimeoutSeconds: server.timeout,
+    output: { normal: limit('normal'), pubsub: limit('pubsub') },
+  };
+}

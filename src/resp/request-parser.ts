@@ -68,6 +68,8 @@ export class RequestParser {
   /** How far the current line has been searched without finding its end. */
   private scanned = 0;
   private failure: ProtocolError | null = null;
+  /** Length of the count line readCountLine last read. */
+  private countLineBytes = 0;
   /**
    * Empty commands passed over so far (an empty inline line, `*0`, `*-1`): Redis resets the
    * client after each as after a command, which ends a CLIENT REPLY SKIP.
@@ -90,6 +92,14 @@ export class RequestParser {
     return this.input.length;
   }
 
+  /** What was left of the query buffer where a ProtocolError was found (Redis logs it). */
+  leftAtFailure: Buffer = Buffer.alloc(0);
+
+  /** The first `n` bytes of the query buffer. */
+  head(n: number): Buffer {
+    return this.input.copy(0, Math.min(n, this.input.length));
+  }
+
   /** The next complete command (never empty), or null until more bytes arrive. */
   next(): Buffer[] | null {
     if (this.failure !== null) throw this.failure;
@@ -98,6 +108,7 @@ export class RequestParser {
     } catch (e) {
       if (e instanceof ProtocolError) {
         this.failure = e;
+        this.leftAtFailure = this.input.copy(0, this.input.length);
         this.input.clear();
       }
       throw e;
@@ -128,10 +139,10 @@ export class RequestParser {
       return 'incomplete';
     }
     const end = newline > 0 && this.input.byteAt(newline - 1) === CR ? newline - 1 : newline;
-    const line = this.input.copy(0, end);
-    this.consume(newline + 1);
-    const args = splitArgsBytes(line);
+    const args = splitArgsBytes(this.input.copy(0, end));
+    // As in Redis, a refused line stays in the query buffer (its log shows it).
     if (args === null) throw protocolError('unbalanced quotes in request');
+    this.consume(newline + 1);
     return args;
   }
 
@@ -143,6 +154,7 @@ export class RequestParser {
       if (count > UNAUTHENTICATED_MAX_ARGS && this.authRequired()) {
         throw protocolError('unauthenticated multibulk length');
       }
+      this.consume(this.countLineBytes);
       if (count <= 0) return [];
       state.remaining = count;
     }
@@ -157,6 +169,7 @@ export class RequestParser {
         if (length > UNAUTHENTICATED_MAX_BULK_LENGTH && this.authRequired()) {
           throw protocolError('unauthenticated bulk length');
         }
+        this.consume(this.countLineBytes);
         state.bulkLength = length;
       }
       // The two bytes after the payload are skipped, whatever they are, as Redis does.
@@ -186,9 +199,9 @@ export class RequestParser {
       const got = Buffer.from([this.input.byteAt(0)]);
       throw new ProtocolError(Buffer.concat([Buffer.from("Protocol error: expected '$', got '"), got, Buffer.from("'")]));
     }
-    const value = this.input.strictInteger(1, cr);
-    this.consume(cr + 2);
-    return value;
+    // Consumed by the caller once the value is accepted: a refused line stays in the query buffer.
+    this.countLineBytes = cr + 2;
+    return this.input.strictInteger(1, cr);
   }
 
   /**

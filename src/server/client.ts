@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { encodeForWrite, type WriteSize } from '../resp/encode.js';
 import type { Reply } from '../resp/reply.js';
 import { ProtocolError, RequestParser } from '../resp/request-parser.js';
+import { quoteReprBytes } from '../config/split-args.js';
 import type { AclUser } from './acl.js';
+import { OutputLimitWatch, type ClientLimits } from './limits.js';
 import type { Subscriber } from './pubsub.js';
 import type { ServerStats } from './stats.js';
 import type { LogLevel } from '../core/events.js';
@@ -27,6 +29,7 @@ export type Outcome = 'done' | 'postponed' | 'aborted' | Promise<void>;
 /** The server side of a connection: what the client needs from it. */
 export interface ClientHost {
   readonly stats: ServerStats;
+  readonly limits: ClientLimits;
   now(): number;
   authRequired(client: Client): boolean;
   execute(client: Client, argv: Buffer[]): Outcome;
@@ -93,6 +96,7 @@ export class Client implements Subscriber {
   lastFlushBytes = 0;
 
   private readonly parser: RequestParser;
+  private readonly outputLimit = new OutputLimitWatch();
   /** Replies not yet written: text (sent as UTF-8) or bytes, in order. */
   private pending: Array<string | Buffer> = [];
   private pendingText = true;
@@ -120,7 +124,7 @@ export class Client implements Subscriber {
     this.laddr = formatAddress(normalizeIp(socket.localAddress ?? '?'), socket.localPort ?? 0);
     this.createdAt = host.now();
     this.lastInteraction = this.createdAt;
-    this.parser = new RequestParser({ authRequired: () => host.authRequired(this) });
+    this.parser = new RequestParser({ authRequired: () => host.authRequired(this), maxBulkLength: host.limits.maxBulkLength });
   }
 
   /** Starts reading; kept out of the constructor so the host can register the client first. */
@@ -210,9 +214,16 @@ export class Client implements Subscriber {
     this.parser.feed(chunk);
     this.queryBytes = this.parser.bufferedBytes;
     this.queryCapacity = Math.max(this.queryCapacity, QUERY_BUFFER_CAPACITY, this.queryBytes);
+    // As Redis, checked after the read and before anything in it runs.
+    if (this.queryBytes > this.host.limits.queryBufferLimit) {
+      const head = quoteReprBytes(this.parser.head(64));
+      this.host.log('warning', `Closing client that reached max query buffer length: ${this.host.clientInfo(this)} (qbuf initial bytes: ${head})`);
+      this.kill();
+      return;
+    }
     this.reading = true;
     try {
-      this.processInput(chunk);
+      this.processInput();
     } finally {
       this.reading = false;
     }
@@ -223,11 +234,10 @@ export class Client implements Subscriber {
 
   private yielding = false;
 
-  private processInput(chunk?: Buffer): void {
+  private processInput(): void {
     const started = performance.now();
     let served = 0;
     while (!this.isDetached && !this.closeAfterReply && this.postponed === null && !this.yielding && !this.awaitingReply) {
-      const unparsed = this.parser.bufferedBytes;
       const empties = this.parser.emptyCommands;
       let argv: Buffer[] | null;
       try {
@@ -239,10 +249,9 @@ export class Client implements Subscriber {
           this.fail(e);
           return;
         }
-        const queryBuffer = chunk === undefined ? Buffer.alloc(0) : chunk.subarray(Math.max(0, chunk.length - unparsed));
         if ((this.replyOff || this.replySkip) && this.pendingLength === 0) this.closeNeedsOutput = true;
         this.write(e.reply);
-        this.host.protocolError(this, e, queryBuffer);
+        this.host.protocolError(this, e, this.parser.leftAtFailure);
         this.closeAfterReply = true;
         this.scheduleFlush();
         return;
@@ -331,6 +340,13 @@ export class Client implements Subscriber {
     this.pending.push(bytes);
     this.pendingLength += length;
     if (typeof bytes !== 'string') this.pendingText = false;
+    // As Redis, judged as output is added: what waits here plus what the kernel did not take yet.
+    const limit = this.subscriptionCount > 0 ? this.host.limits.output.pubsub : this.host.limits.output.normal;
+    if (this.outputLimit.exceeded(limit, this.pendingLength + this.socket.writableLength, this.host)) {
+      this.host.log('warning', `Client ${this.host.clientInfo(this)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      this.kill();
+      return;
+    }
     this.scheduleFlush();
   }
 
@@ -372,14 +388,6 @@ export class Client implements Subscriber {
       this.lastInteraction = this.host.now();
       this.host.stats.netOutputBytes += length;
       this.host.stats.writesProcessed++;
-      if (this.subscriptionCount > 0 && this.socket.writableLength > PUBSUB_OUTPUT_HARD_LIMIT) {
-        this.host.log(
-          'warning',
-          `Client ${this.host.clientInfo(this)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
-        );
-        this.kill();
-        return;
-      }
     }
     if (this.closeAfterReply && !this.isDetached && (wrote || !this.closeNeedsOutput)) {
       this.detach(false);
@@ -395,8 +403,6 @@ export class Client implements Subscriber {
   }
 }
 
-/** client-output-buffer-limit pubsub's hard limit: a subscriber that does not read is dropped. */
-const PUBSUB_OUTPUT_HARD_LIMIT = 32 * 1024 * 1024;
 /** What Redis's query buffer holds after its first read (its reported qbuf + qbuf-free). */
 const QUERY_BUFFER_CAPACITY = 20474;
 

@@ -13,6 +13,7 @@ import { Dispatcher } from './dispatch.js';
 import { PubSub } from './pubsub.js';
 import type { SentinelHooks } from './sentinel-hooks.js';
 import { ServerStats } from './stats.js';
+import type { ClientLimits } from './limits.js';
 
 export interface CoreOptions {
   hooks: SentinelHooks;
@@ -24,6 +25,7 @@ export interface CoreOptions {
   onShutdown: ((request: ShutdownRequest) => void) | undefined;
   firstClientId: number;
   now: () => number;
+  limits: ClientLimits;
 }
 
 const MAX_CLIENTS_ERROR = '-ERR max number of clients reached\r\n';
@@ -31,6 +33,7 @@ const PROTECTED_MODE_ERROR =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 /** Redis's first client fd once its listeners and internal files are open; shown as `fd=` in CLIENT LIST. */
 const FIRST_CLIENT_FD = 8;
+const IDLE_SWEEP_MS = 100;
 /** Redis logs at most this many bytes of the query buffer after a protocol error. */
 const PROTOCOL_DUMP_BYTES = 128;
 
@@ -52,9 +55,11 @@ export class ServerCore implements ServerContext, ClientHost {
   readonly stats = new ServerStats();
   readonly pause: ClientPause;
   readonly identity: ServerIdentity;
+  readonly limits: ClientLimits;
   onShutdown: ((request: ShutdownRequest) => void) | undefined;
 
   private readonly clientsById = new Map<number, Client>();
+  private idleSweep: NodeJS.Timeout | null = null;
   private readonly usedFds = new Set<number>();
   private nextClientId: number;
   private readonly dispatcher: Dispatcher;
@@ -67,6 +72,12 @@ export class ServerCore implements ServerContext, ClientHost {
   constructor(private readonly opts: CoreOptions) {
     this.hooks = opts.hooks;
     this.identity = opts.identity;
+    this.limits = opts.limits;
+    if (opts.limits.idleTimeoutSeconds > 0) {
+      // Redis's clientsCron visits every client about hz times a second.
+      this.idleSweep = setInterval(() => this.closeIdleClients(), IDLE_SWEEP_MS);
+      this.idleSweep.unref();
+    }
     this.onShutdown = opts.onShutdown;
     this.nextClientId = opts.firstClientId;
     this.acl = new AclStore(this.catalog);
@@ -116,12 +127,28 @@ export class ServerCore implements ServerContext, ClientHost {
     client.start();
   }
 
+  /**
+   * `timeout`: a client idle longer than that many seconds (both moments in whole seconds, as
+   * Redis keeps them) is closed, unless it is subscribed or waiting for a CLIENT PAUSE to end.
+   */
+  private closeIdleClients(): void {
+    const now = Math.floor(this.opts.now() / 1000);
+    for (const client of this.clientsById.values()) {
+      if (client.subscriptionCount > 0 || client.blocked) continue;
+      if (now - Math.floor(client.lastInteraction / 1000) > this.limits.idleTimeoutSeconds) {
+        this.log('verbose', 'Closing idle client');
+        client.kill();
+      }
+    }
+  }
+
   /** Sends `message` to the subscribers of `channel`; returns how many received it. */
   publish(channel: string, message: string): number {
     return this.pubsub.publish(textToBytes(channel), Buffer.from(message, 'utf8'));
   }
 
   closeAllClients(): void {
+    if (this.idleSweep !== null) clearInterval(this.idleSweep);
     for (const client of this.clients()) client.kill();
     this.pause.dispose();
   }
@@ -204,9 +231,13 @@ export class ServerCore implements ServerContext, ClientHost {
 }
 
 /** Printable bytes as they are, others as '.'; long buffers as head, count, tail. */
+/** As Redis samples the query buffer into its log: printf's %s (up to a NUL), non-printables as dots. */
 function dumpQuery(bytes: Buffer): string {
-  const printable = (b: Buffer) => [...b].map((c) => (c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '.')).join('');
-  if (bytes.length <= PROTOCOL_DUMP_BYTES) return printable(bytes);
+  const printable = (b: Buffer) => {
+    const nul = b.indexOf(0);
+    return [...(nul === -1 ? b : b.subarray(0, nul))].map((c) => (c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '.')).join('');
+  };
+  if (bytes.length < PROTOCOL_DUMP_BYTES) return printable(bytes);
   const half = PROTOCOL_DUMP_BYTES / 2;
-  return `${printable(bytes.subarray(0, half))}(... more ${bytes.length - PROTOCOL_DUMP_BYTES} bytes ...)${printable(bytes.subarray(bytes.length - half))}`;
+  return `${printable(bytes.subarray(0, half))}' (... more ${bytes.length - PROTOCOL_DUMP_BYTES} bytes ...) '${printable(bytes.subarray(bytes.length - half))}`;
 }

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { bytesToText } from './bytes.js';
 import type { LogLevel, ShutdownRequest } from './context.js';
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js';
 import { ServerCore } from './server-core.js';
 import type { SentinelHooks } from './sentinel-hooks.js';
 import { acceptsPeer, opensslText } from './tls-context.js';
@@ -34,6 +35,8 @@ export interface SentinelServerOptions {
   supervised?: 'no' | 'upstart' | 'systemd' | 'unknown';
   /** INFO `run_id`; random by default. */
   runId?: string;
+  /** proto-max-bulk-len, client-query-buffer-limit, timeout, client-output-buffer-limit; Redis's defaults if absent. */
+  limits?: ClientLimits;
   /** The first client id; 3 in a real sentinel, which creates two internal clients first. */
   firstClientId?: number;
   now?: () => number;
@@ -77,6 +80,7 @@ export class SentinelServer {
       aclUsers: opts.aclUsers ?? [],
       onShutdown: opts.onShutdown,
       firstClientId: opts.firstClientId ?? 3,
+      limits: opts.limits ?? DEFAULT_CLIENT_LIMITS,
       now: opts.now ?? Date.now,
     });
   }

@@ -403,6 +403,8 @@ class Exchange {
   private finishedWriting = false;
   private wake: (() => void) | null = null;
   readonly socket: Socket;
+  /** Known once connected; kept after the socket closes. */
+  localPort: number | undefined;
 
   constructor(port: number, private readonly input: FuzzInput) {
     this.socket = connect({ host: '127.0.0.1', port });
@@ -418,7 +420,10 @@ class Exchange {
       this.closed = true;
       this.touch();
     });
-    this.socket.on('connect', () => void this.write());
+    this.socket.on('connect', () => {
+      this.localPort = this.socket.localPort;
+      void this.write();
+    });
   }
 
   get bytes(): Buffer {
@@ -588,14 +593,15 @@ const VOLATILE_KEYS = new Set([
 /** CLIENT LIST/INFO fields that depend on the process, the socket or the moment, not on behaviour. */
 const VOLATILE_CLIENT_FIELDS = new Set(['id', 'addr', 'laddr', 'fd', 'age', 'idle', 'qbuf', 'qbuf-free', 'argv-mem', 'obl', 'oll', 'omem', 'tot-mem', 'multi-mem', 'rbs', 'rbp', 'events']);
 
-function normaliseText(text: string, port: number): string {
+function normaliseText(text: string, port: number, ownPort?: number): string {
   // INFO: every field's value (run id, ports, pids, uptimes, counters, memory, ...) differs;
   // the sections and field names must not.
   if (text.startsWith('# ')) return text.replace(/^([a-z0-9_]+):.*$/gm, '$1:<v>');
   // CLIENT LIST/INFO: socket, id and timing fields. Only the asking connection's own line is
   // kept: other lines are the fuzzer's other connections (concurrent inputs), which come and go.
   if (text.startsWith('id=')) {
-    const own = text.split('\n').filter((l) => / cmd=client\|(list|info) /.test(l));
+    const isOwn = (l: string) => (ownPort !== undefined ? l.includes(` addr=127.0.0.1:${ownPort} `) : / cmd=client\|(list|info) /.test(l));
+    const own = text.split('\n').filter(isOwn);
     return own.map((l) => l.split(' ').map((kv) => {
       const eq = kv.indexOf('=');
       return eq > 0 && VOLATILE_CLIENT_FIELDS.has(kv.slice(0, eq)) ? `${kv.slice(0, eq)}=<v>` : kv;
@@ -605,21 +611,21 @@ function normaliseText(text: string, port: number): string {
   return text.replace(/\b[0-9a-f]{40}\b/g, '<runid>').replace(new RegExp(`(?<![0-9])${port}(?![0-9])`, 'g'), '<port>');
 }
 
-function normaliseNode(n: Node, port: number, depth: number): Node {
+function normaliseNode(n: Node, port: number, depth: number, ownPort?: number): Node {
   if (n.kind === 'line') {
     // A top-level integer above 1 is CLIENT ID's (ids count every connection the process ever had).
     if (n.type === ':' && depth === 0 && Number(n.text.toString('latin1')) > 1) return { ...n, text: Buffer.from('<int>') };
-    return { ...n, text: Buffer.from(normaliseText(n.text.toString('latin1'), port), 'latin1') };
+    return { ...n, text: Buffer.from(normaliseText(n.text.toString('latin1'), port, ownPort), 'latin1') };
   }
   if (n.kind === 'blob') {
     if (n.data === null) return n;
     const text = n.data.toString('latin1');
     // A verbatim string's 'txt:' prefix is kept apart so that the text rules see the text.
     const prefix = n.type === '=' ? text.slice(0, 4) : '';
-    return { ...n, data: Buffer.from(prefix + normaliseText(text.slice(prefix.length), port), 'latin1') };
+    return { ...n, data: Buffer.from(prefix + normaliseText(text.slice(prefix.length), port, ownPort), 'latin1') };
   }
   if (n.kind === 'agg' && n.children !== null) {
-    let children = sortSubcommands(withoutSdown(n.children.map((c) => normaliseNode(c, port, depth + 1))));
+    let children = sortSubcommands(withoutSdown(n.children.map((c) => normaliseNode(c, port, depth + 1, ownPort))));
     if (depth === 0 && children.length > 1 && children.every(isCommandName)) children = sortNames(children);
     for (let i = 0; i + 1 < children.length; i++) {
       const k = children[i];
@@ -718,9 +724,12 @@ function withoutSdown(children: Node[]): Node[] {
   return out;
 }
 
-/** The reply as compared: see normaliseText, normaliseNode and the key lists above. */
-export function normaliseReply(bytes: Buffer, port: number): string {
-  return serialise(sortUnsubscribes(parseReplies(bytes).map((n) => normaliseNode(n, port, 0))));
+/**
+ * The reply as compared: see normaliseText, normaliseNode and the key lists above. `ownPort`,
+ * the asking connection's local port, picks its own line out of a CLIENT LIST.
+ */
+export function normaliseReply(bytes: Buffer, port: number, ownPort?: number): string {
+  return serialise(sortUnsubscribes(parseReplies(bytes).map((n) => normaliseNode(n, port, 0, ownPort))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -938,8 +947,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       const [r, o] = [new Exchange(redis.port, input), new Exchange(ours.port, input)];
       try {
         await Promise.all([r.settle(deadline), o.settle(deadline)]);
-        let rn = normaliseReply(r.bytes, redis.port);
-        let on = normaliseReply(o.bytes, ours.port);
+        let rn = normaliseReply(r.bytes, redis.port, r.localPort);
+        let on = normaliseReply(o.bytes, ours.port, o.localPort);
         if (!same(rn, on, r, o)) {
           // A loaded machine may be slower than the idle window on either side: give the
           // shorter one until the stall deadline to catch up, then compare again.
@@ -947,8 +956,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
             o.bytes.length <= r.bytes.length && !o.closed ? o.waitBeyond(o.bytes.length, deadline) : Promise.resolve(),
             r.bytes.length <= o.bytes.length && !r.closed ? r.waitBeyond(r.bytes.length, deadline) : Promise.resolve(),
           ]);
-          rn = normaliseReply(r.bytes, redis.port);
-          on = normaliseReply(o.bytes, ours.port);
+          rn = normaliseReply(r.bytes, redis.port, r.localPort);
+          on = normaliseReply(o.bytes, ours.port, o.localPort);
         }
         result.compared++;
         if (r.bytes.length > 0) result.nonEmptyReplies++;
