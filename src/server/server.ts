@@ -100,10 +100,35 @@ export class SentinelServer {
    * already in use`) and rejects with `Failed listening on port 26379 (TCP), aborting.`
    */
   async listen(): Promise<void> {
-    await this.listenAll(this.opts.port, 'TCP');
-    if (this.opts.tls && this.opts.tls.port !== 0) await this.listenAll(this.opts.tls.port, 'TLS');
-    if (this.listeners.length === 0) throw new Error('Configured to not listen anywhere, exiting.');
+    try {
+      await this.listenAll(this.opts.port, 'TCP');
+      if (this.opts.tls && this.opts.tls.port !== 0) await this.listenAll(this.opts.tls.port, 'TLS');
+      if (this.listeners.length === 0) throw new Error('Configured to not listen anywhere, exiting.');
+    } catch (e) {
+      for (const socket of this.held.splice(0)) socket.destroy();
+      throw e;
+    }
+    // Redis serves nobody until every listener is open: connections that came meanwhile are taken now.
+    this.serving = true;
+    for (const socket of this.held.splice(0)) this.accept(socket);
     this.core.stats.startSampling(this.opts.now);
+  }
+
+  private serving = false;
+  /** Connections accepted by the kernel before every listener was open. */
+  private readonly held: Socket[] = [];
+
+  private accept(socket: Socket): void {
+    if (!this.serving) {
+      this.held.push(socket);
+      return;
+    }
+    try {
+      this.core.accept(socket);
+    } catch (e) {
+      this.core.log('warning', `Error accepting a client: ${e instanceof Error ? e.message : String(e)}`);
+      socket.destroy();
+    }
   }
 
   private async listenAll(port: number, kind: 'TCP' | 'TLS'): Promise<void> {
@@ -168,14 +193,7 @@ export class SentinelServer {
 
   private listenOn(address: string, port: number, kind: 'TCP' | 'TLS'): Promise<Server> {
     const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
-    const accept = (socket: Socket) => {
-      try {
-        this.core.accept(socket);
-      } catch (e) {
-        this.core.log('warning', `Error accepting a client: ${e instanceof Error ? e.message : String(e)}`);
-        socket.destroy();
-      }
-    };
+    const accept = (socket: Socket) => this.accept(socket);
     return new Promise((resolve, reject) => {
       // Half-open: a client that closes its side right after a command still gets the reply, even one that waits for the disk.
       const server = kind === 'TCP' ? createServer({ noDelay: true, allowHalfOpen: true }, accept) : this.tlsServer(accept);

@@ -18,9 +18,11 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { realSentinelBinary } from '../harness/real-sentinel.js';
 import { mulberry32 } from '../sim/rng.js';
 
-export const REDIS_SENTINEL = '/usr/bin/redis-sentinel';
+/** The real binary compared with (see test/harness/real-sentinel.ts); the Debian path when none is found. */
+export const REDIS_SENTINEL = realSentinelBinary() ?? '/usr/bin/redis-sentinel';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** bin/sentinel.js from dist/test/fuzz (compiled) or test/fuzz (vitest). */
 export const OUR_BIN = resolve(HERE, HERE.includes('/dist/') ? '../../../bin/sentinel.js' : '../../bin/sentinel.js');
@@ -509,21 +511,6 @@ export function sameOutcome(a: Outcome, b: Outcome): string | null {
  * Differences understood whose fix lies outside src/config: counted apart and
  * shown in one line, without failing the run. Each names where the fix belongs.
  */
-export const KNOWN_DIFFERENCES: ReadonlyArray<{ name: string; matches: (c: CaseResult) => boolean }> = [
-  {
-    // Redis binds every address before serving; src/server/server.ts listenAll() serves on the
-    // first address while a later one (a host name: DNS) is still being bound, then aborts.
-    name: 'bind with a bad later address: ours answers PING before it aborts, Redis never serves',
-    matches: (c) =>
-      c.ours.kind === 'listening' && c.redis.kind === 'exited' && /Failed listening on port \S+ \(TCP\), aborting\.$/.test(c.redis.lastLog),
-  },
-];
-
-export function knownDifference(c: CaseResult): string | null {
-  if (!c.difference) return null;
-  return KNOWN_DIFFERENCES.find((k) => k.matches(c))?.name ?? null;
-}
-
 export function describeOutcome(o: Outcome): string {
   if (o.kind !== 'exited') return o.kind;
   return `exited code=${o.code} signal=${o.signal}\n  stderr: ${JSON.stringify(visible(o.stderr))}\n  last log: ${JSON.stringify(visible(o.lastLog))}`;
@@ -592,15 +579,10 @@ export async function runFuzz(opts: {
       const i = next++;
       const c = await runCaseConfirmed(generate(opts.seed, i));
       summary.compared++;
-      const known = knownDifference(c);
-      const key = known
-        ? `known: ${known}`
-        : c.difference
-          ? `different`
-          : `same ${c.redis.kind === 'exited' ? `exited(${c.redis.code})` : c.redis.kind}`;
+      const key = c.difference ? 'different' : `same ${c.redis.kind === 'exited' ? `exited(${c.redis.code})` : c.redis.kind}`;
       summary.counts[key] = (summary.counts[key] ?? 0) + 1;
       if (c.retried && !c.difference) summary.counts['same on a second, slower run'] = (summary.counts['same on a second, slower run'] ?? 0) + 1;
-      if (c.difference && !known) summary.differences.push(c);
+      if (c.difference) summary.differences.push(c);
       opts.onResult?.(c);
     }
   };
@@ -639,9 +621,7 @@ async function cli(argv: string[]): Promise<void> {
     from,
     concurrency,
     onResult: (c) => {
-      const known = knownDifference(c);
-      if (known) process.stdout.write(`known difference seed=${seed} input=${c.input.index}: ${known}\n`);
-      else if (c.difference) process.stdout.write(report(seed, c));
+      if (c.difference) process.stdout.write(report(seed, c));
       else if (verbose) {
         const o = c.redis;
         const why = o.kind === 'exited' ? (o.stderr.trim().split('\n').pop() ?? o.lastLog) : '';

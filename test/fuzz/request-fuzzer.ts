@@ -22,6 +22,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { realSentinelBinary } from '../harness/real-sentinel.js';
 import { mulberry32 } from '../sim/rng.js';
 import { escapeBytes, freeLowPort, ourDaemonCommand, rssKb } from './processes.js';
 
@@ -753,7 +754,7 @@ function startSide(impl: Impl, port: number, masterPort: number): Side {
   writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${MASTER} 127.0.0.1 ${masterPort} 2\n`);
   const child =
     impl === 'redis'
-      ? spawn('redis-sentinel', [conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn(realSentinelBinary() ?? 'redis-sentinel', [conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, ourDaemonCommand(conf).slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const side: Side = { impl, port, dir, child, exited: null, stderr: '' };
   child.stderr?.on('data', (c: Buffer) => {

@@ -4,14 +4,14 @@
  * by our daemon exactly as by redis-sentinel 7.0.15, with the same stderr text
  * and exit status. Longer runs: node dist/test/fuzz/config-fuzzer.js --seed S --inputs N
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OUR_BIN, REDIS_SENTINEL, report, runFuzz } from '../fuzz/config-fuzzer.js';
+import { report, runFuzz } from '../fuzz/config-fuzzer.js';
+import { withoutRealSentinel } from '../harness/real-sentinel.js';
 
 const SEED = 20261205;
 const INPUTS = 60;
 
-describe.skipIf(!existsSync(REDIS_SENTINEL) || !existsSync(OUR_BIN))('config fuzzing against redis-sentinel', () => {
+describe.skipIf(withoutRealSentinel('config fuzzing against redis-sentinel'))('config fuzzing against redis-sentinel', () => {
   it(`accepts and refuses ${INPUTS} generated configs as redis-sentinel does (seed ${SEED})`, async () => {
     const summary = await runFuzz({ seed: SEED, inputs: INPUTS, concurrency: 3 });
     const differences = summary.differences.map((c) => report(SEED, c)).join('\n');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeDifference, runFuzz, summary } from '../fuzz/request-fuzzer.js';
+import { withoutRealSentinel } from '../harness/real-sentinel.js';
 
 /**
  * A short seeded sample of the differential request fuzzer (test/fuzz/request-fuzzer.ts):
@@ -10,7 +11,7 @@ import { describeDifference, runFuzz, summary } from '../fuzz/request-fuzzer.js'
 const SEED = 20261205;
 const INPUTS = 300;
 
-describe('request fuzzing against redis-sentinel', () => {
+describe.skipIf(withoutRealSentinel('request fuzzing against redis-sentinel'))('request fuzzing against redis-sentinel', () => {
   it(`seed ${SEED}: ${INPUTS} inputs, the same replies, no crash`, async () => {
     const lines: string[] = [];
     const result = await runFuzz({ seed: SEED, inputs: INPUTS, log: (l) => lines.push(l) });
