@@ -1,6 +1,7 @@
 import { appendFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { encodeBytes } from '../resp/byte-text.js';
 import type { LogLevel } from '../core/events.js';
 
 export type { LogLevel };
@@ -123,8 +124,10 @@ class SynchronousLineSink extends Writable {
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     try {
-      if (this.file === null) writeAllToStdout(Buffer.from(chunk));
-      else appendFileSync(this.file, chunk);
+      // A name that came as bytes other than UTF-8 is logged as those bytes, as Redis does.
+      const bytes = typeof chunk === 'string' ? encodeBytes(chunk) : chunk;
+      if (this.file === null) writeAllToStdout(bytes);
+      else appendFileSync(this.file, bytes);
     } catch {
       // Nowhere left to report it.
     }

@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Action, ConnKind, ObservedReply, ReplyTag } from '../core/actions.js';
+import { argumentText, encodeBytes, encodedLength, escapesSeen } from '../resp/byte-text.js';
 import { ReplyParser, type RespValue } from '../resp/reply-parser.js';
 
 /** Where link events go: the core, followed by a drain of whatever it queued in response. */
@@ -99,7 +100,8 @@ class Link {
   private readonly flush = (): void => {
     const out = this.outgoing;
     this.outgoing = '';
-    if (!this.reported && out !== '') this.socket.write(out);
+    // A master name that came as bytes other than UTF-8 goes out (in a hello) as those bytes.
+    if (!this.reported && out !== '') this.socket.write(escapesSeen ? encodeBytes(out) : out);
   };
 
   /** Closed by us: no event for it. */
@@ -221,13 +223,13 @@ export class LinkManager {
 /** A command as a RESP array of bulk strings. */
 function encodeCommand(args: string[]): string {
   let out = `*${args.length}\r\n`;
-  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  for (const a of args) out += `$${encodedLength(a)}\r\n${a}\r\n`;
   return out;
 }
 
 /** A string element of a pub/sub frame. */
 function text(v: RespValue): string {
-  if (v.type === 'bulk') return v.value.toString();
+  if (v.type === 'bulk') return argumentText(v.value);
   return v.type === 'simple' ? v.value : '';
 }
 

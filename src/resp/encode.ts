@@ -1,3 +1,4 @@
+import { encodeBytes, encodedLength, escapesSeen } from './byte-text.js';
 import { nullArray, nullBulk, ok, StringPairsMap, type Reply } from './reply.js';
 
 const CRLF = '\r\n';
@@ -13,7 +14,7 @@ export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
   const cached = cache.get(reply);
   if (cached !== undefined) return cached;
   const text = textOf(reply, protocol);
-  const bytes = text !== null ? Buffer.from(text, 'utf8') : encodeMixed(reply, protocol);
+  const bytes = text !== null ? encodeBytes(text) : encodeMixed(reply, protocol);
   if (PREENCODED.has(reply)) cache.set(reply, bytes);
   return bytes;
 }
@@ -29,7 +30,8 @@ export function encodeForWrite(reply: Reply, protocol: 2 | 3, size: WriteSize): 
     const text = textOf(reply, protocol);
     if (text !== null) {
       size.bytes = text.length + extraBytes;
-      return text;
+      // Text that came as bytes other than UTF-8 goes back as those bytes.
+      return escapesSeen ? encodeBytes(text) : text;
     }
   }
   const bytes = encodeReply(reply, protocol);
@@ -51,13 +53,13 @@ let extraBytes = 0;
 function utf8Length(text: string): number {
   // A long text (INFO) is measured natively; the scan only pays on the short values of most replies.
   if (text.length > SCAN_MAX) {
-    const bytes = Buffer.byteLength(text, 'utf8');
+    const bytes = encodedLength(text);
     extraBytes += bytes - text.length;
     return bytes;
   }
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) {
-      const bytes = Buffer.byteLength(text, 'utf8');
+      const bytes = encodedLength(text);
       extraBytes += bytes - text.length;
       return bytes;
     }
@@ -199,7 +201,7 @@ class Output {
 
   private settle(): void {
     if (this.text === '') return;
-    this.chunks.push(Buffer.from(this.text, 'utf8'));
+    this.chunks.push(encodeBytes(this.text));
     this.text = '';
   }
 }
@@ -216,7 +218,7 @@ function write(reply: Reply, protocol: 2 | 3, out: Output): void {
       out.push(`:${integerText(reply.value)}${CRLF}`);
       return;
     case 'bulk':
-      if (typeof reply.value === 'string') out.push(`$${Buffer.byteLength(reply.value, 'utf8')}${CRLF}${reply.value}${CRLF}`);
+      if (typeof reply.value === 'string') out.push(`$${encodedLength(reply.value)}${CRLF}${reply.value}${CRLF}`);
       else writeBulk(reply.value, out);
       return;
     case 'null-bulk':
@@ -251,7 +253,7 @@ function write(reply: Reply, protocol: 2 | 3, out: Output): void {
       out.push(protocol === 3 ? `#${reply.value ? 't' : 'f'}${CRLF}` : `:${reply.value ? 1 : 0}${CRLF}`);
       return;
     case 'verbatim': {
-      const body = Buffer.from(reply.value, 'utf8');
+      const body = encodeBytes(reply.value);
       if (protocol === 2) {
         writeBulk(body, out);
         return;

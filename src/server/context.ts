@@ -1,3 +1,4 @@
+import { argumentText } from '../resp/byte-text.js';
 import type { Reply } from '../resp/reply.js';
 import type { AclLog } from './acl-log.js';
 import type { AclStore } from './acl.js';
@@ -70,7 +71,7 @@ export class CommandContext {
 
   /** Argument `i` as text (UTF-8). */
   text(i: number): string {
-    return this.argv[i].toString('utf8');
+    return argumentText(this.argv[i]);
   }
 
   /** Argument `i` as a byte string (see bytes.ts). */

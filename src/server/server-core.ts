@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { encodeBytes } from '../resp/byte-text.js';
 import type { ProtocolError } from '../resp/request-parser.js';
 import { AclLog } from './acl-log.js';
 import { AclStore } from './acl.js';
@@ -144,7 +145,7 @@ export class ServerCore implements ServerContext, ClientHost {
 
   /** Sends `message` to the subscribers of `channel`; returns how many received it. */
   publish(channel: string, message: string): number {
-    return this.pubsub.publish(textToBytes(channel), Buffer.from(message, 'utf8'));
+    return this.pubsub.publish(textToBytes(channel), encodeBytes(message));
   }
 
   closeAllClients(): void {

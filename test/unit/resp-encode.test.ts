@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { doubleText, encodeReply } from '../../src/resp/encode.js';
+import { decodeBytes } from '../../src/resp/byte-text.js';
+import { doubleText, encodeForWrite, encodeReply } from '../../src/resp/encode.js';
 import { parseReplies, type RespValue } from '../../src/resp/reply-parser.js';
 import {
   array,
@@ -154,3 +155,17 @@ function toReply(v: RespValue): Reply {
       throw new Error(`${v.type} has no Reply counterpart`);
   }
 }
+
+describe('text that came as bytes other than UTF-8', () => {
+  const name = decodeBytes(Buffer.from([0xff, 0xfe, 0x6d]));
+  const expected = Buffer.concat([Buffer.from('*2\r\n$3\r\n'), Buffer.from([0xff, 0xfe, 0x6d]), Buffer.from('\r\n$4\r\nname\r\n')]);
+
+  it('goes back out as those bytes, its length counted in bytes', () => {
+    const reply: Reply = { type: 'array', items: [{ type: 'bulk', value: name }, { type: 'bulk', value: 'name' }] };
+    expect(encodeReply(reply, 2)).toEqual(expected);
+    const size = { bytes: 0 };
+    const written = encodeForWrite(reply, 2, size);
+    expect(Buffer.from(written as Buffer)).toEqual(expected);
+    expect(size.bytes).toBe(expected.length);
+  });
+});

@@ -1,3 +1,4 @@
+import { argumentText } from '../../resp/byte-text.js';
 import type { CommandHandler } from '../context.js';
 import { raw } from './raw.js';
 
@@ -8,6 +9,6 @@ export const sentinelSubcommand: CommandHandler = (ctx) => {
   const { client } = ctx;
   const view = { id: client.id, name: client.name ?? '', protocol: client.protocol };
   const argv = new Array<string>(ctx.argc - 1);
-  for (let i = 1; i < ctx.argc; i++) argv[i - 1] = ctx.argv[i].toString('utf8');
+  for (let i = 1; i < ctx.argc; i++) argv[i - 1] = argumentText(ctx.argv[i]);
   return ctx.server.hooks.sentinelCommand(argv, view);
 };
