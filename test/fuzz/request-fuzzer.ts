@@ -895,7 +895,9 @@ function kindOf(input: Buffer, shape: string, redis: string, ours: string, rc: b
  */
 function same(rn: string, on: string, r: Exchange, o: Exchange): boolean {
   if (r.closed !== o.closed) return false;
-  if (rn === on) return true;
+  // Byte-identical replies need no normalising (which could tell them apart: a channel named
+  // after a number that happens to be one side's port).
+  if (rn === on || r.bytes.equals(o.bytes)) return true;
   if (r.reset && r.closed && on.startsWith(rn)) return true;
   if (o.reset && o.closed && rn.startsWith(on)) return true;
   return false;
