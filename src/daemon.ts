@@ -22,6 +22,7 @@ import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
+import { clientsWithinOpenFiles, readOpenFilesLimit, type ClientsWithinLimit } from './server/open-files.js';
 import { SentinelServer } from './server/server.js';
 import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
@@ -55,6 +56,7 @@ export class Daemon {
   private stopping = false;
   /** What is wrong with the tls-* settings, reported at start as Redis does. */
   private readonly tlsError: string | null = null;
+  private readonly openFiles: ClientsWithinLimit;
 
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
@@ -67,6 +69,7 @@ export class Daemon {
         this.tlsError = e.message;
       }
     }
+    this.openFiles = clientsWithinOpenFiles(config.server.maxclients, readOpenFilesLimit());
     this.resolver = opts.resolver ?? new HostResolver({ blockingLookup: new BlockingLookup().lookup });
     this.sentinel = new Sentinel(
       { listeningPort: announcedPort(config), timings: opts.timings, tuning: opts.tuning, requirepass: config.server.requirepass },
@@ -104,7 +107,7 @@ export class Daemon {
       logger,
       requirepass: config.server.requirepass,
       protectedMode: config.server.protectedMode,
-      maxclients: config.server.maxclients,
+      maxclients: this.openFiles.maxclients,
       limits: clientLimits(config.server),
       port: config.server.port,
       tls: tls ? { port: config.server.tls.port, options: tls.server } : undefined,
@@ -126,6 +129,8 @@ export class Daemon {
       log.log('warning', this.tlsError);
       throw new Error('Failed to configure TLS. Check logs for more info.');
     }
+    for (const warning of this.openFiles.warnings) log.log('warning', warning);
+    if (this.openFiles.fatal !== null) throw new Error(this.openFiles.fatal);
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
     await this.server.listen();
     const { port, tls } = this.opts.config.server;
@@ -248,7 +253,12 @@ export class Daemon {
   /** Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text. */
   private saveConfig(sentinel: SentinelConfig, done: (error: string | null) => void): void {
     // The users as ACL commands left them, not as the file had them.
-    const server = { ...this.opts.config.server, aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')) };
+    // And maxclients as the open files limit left it, which Redis saves too.
+    const server = {
+      ...this.opts.config.server,
+      maxclients: this.openFiles.maxclients,
+      aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')),
+    };
     const { timings } = this.sentinel.state;
     const defaults = { downAfterMs: timings.defaultDownAfter, failoverTimeoutMs: timings.defaultFailoverTimeout };
     flushConfigFile(this.opts.configPath, (old) => this.renderer.render(old, server, sentinel, defaults)).then(

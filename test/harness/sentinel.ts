@@ -20,7 +20,7 @@ function repoRoot(): string {
   return dir;
 }
 
-const OUR_BIN = join(repoRoot(), 'bin', 'sentinel.js');
+export const OUR_BIN = join(repoRoot(), 'bin', 'sentinel.js');
 const OUR_BUILD = join(repoRoot(), 'dist', 'src', 'cli.js');
 
 /** The implementation under test: env SENTINEL_IMPL (`ours` | `redis`), `ours` by default. */

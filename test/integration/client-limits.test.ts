@@ -1,7 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useHarness, waitFor, type SentinelImpl, type SentinelProcess } from '../harness/index.js';
 import { withoutRealSentinel } from '../harness/real-sentinel.js';
+import { OUR_BIN, REDIS_SENTINEL_BIN } from '../harness/sentinel.js';
 
 /**
  * The client limits of redis.conf as a sentinel applies them: proto-max-bulk-len,
@@ -219,5 +222,29 @@ describe.each(impls)('client limits (%s)', (impl) => {
     held[0].destroy();
     await waitFor(async () => answersPing(s.port).catch(() => false), { timeoutMs: 3000, description: 'a free slot again', until: (ok) => ok });
     for (const c of held) c.destroy();
+  }, 20_000);
+
+  it.skipIf(skip)('a low open files limit reduces maxclients, with Redis warnings, and the config keeps it', async () => {
+    const port = await h.port();
+    const conf = join(h.root, `ulimit-${impl}.conf`);
+    writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor m 127.0.0.1 1 1\n`);
+    const binary = impl === 'redis' ? [REDIS_SENTINEL_BIN] : [process.execPath, OUR_BIN];
+    const proc = h.startProcess({ name: `ulimit-${impl}`, command: 'bash', args: ['-c', 'ulimit -n 1024 && exec "$@"', 'sentinel', ...binary, conf] });
+    await proc.waitForLog(/Running mode=sentinel/, { timeoutMs: 10_000 });
+    const warnings = proc
+      .log()
+      .split('\n')
+      .filter((l) => / # (You requested|Server can't|Current maximum)/.test(l))
+      .map((l) => l.replace(/^.* # /, ''));
+    expect(warnings).toEqual([
+      'You requested maxclients of 10000 requiring at least 10032 max file descriptors.',
+      "Server can't set maximum open files to 10032 because of OS error: Operation not permitted.",
+      "Current maximum open files is 1024. maxclients has been reduced to 992 to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+    ]);
+    const info = await Conn.open(port);
+    info.send('INFO clients\r\n');
+    await info.waitFor('maxclients:992\r\n');
+    info.destroy();
+    await waitFor(() => readFileSync(conf, 'utf8'), { timeoutMs: 5000, description: 'the config rewritten', until: (t) => t.includes('\nmaxclients 992\n') });
   }, 20_000);
 });
