@@ -17,3 +17,30 @@ export function parseStrictInt(text: string): number | null {
   }
   return n;
 }
+
+const ULLONG_MAX = (1n << 64n) - 1n;
+
+/** C `isspace` in the "C" locale. */
+export function isCSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
+
+/**
+ * glibc strtoull, base 10: blanks, a sign, then the digits up to the first non-digit
+ * (0 when none); a minus sign negates modulo 2^64 and overflow gives 2^64-1.
+ */
+export function strtoull(s: string): bigint {
+  let i = 0;
+  while (isCSpace(s[i])) i++;
+  const negative = s[i] === '-';
+  if (negative || s[i] === '+') i++;
+  while (s[i] === '0') i++;
+  const start = i;
+  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  if (i === start) return 0n;
+  // Past 20 significant digits it is over 2^64-1; don't build a huge bigint to find out.
+  if (i - start > 20) return ULLONG_MAX;
+  const magnitude = BigInt(s.slice(start, i));
+  if (magnitude > ULLONG_MAX) return ULLONG_MAX;
+  return negative ? BigInt.asUintN(64, -magnitude) : magnitude;
+}

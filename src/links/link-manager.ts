@@ -242,7 +242,7 @@ function observe(v: RespValue): ObservedReply {
     case 'error':
       return { type: 'error', value: v.value };
     case 'integer':
-      return { type: 'integer', value: Number(v.value) };
+      return { type: 'integer', value: v.value };
     case 'null':
       return { type: 'null' };
     case 'array':
