@@ -36,8 +36,10 @@ export function strtoull(s: string): bigint {
   if (negative || s[i] === '+') i++;
   while (s[i] === '0') i++;
   const start = i;
-  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  if (i === start) return 0n;
+  // Up to 15 digits the value is exact as a double: no substring for the usual epoch.
+  let small = 0;
+  for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i)) small = small * 10 + (c - 48);
+  if (i - start <= 15) return negative ? BigInt.asUintN(64, -BigInt(small)) : BigInt(small);
   // Past 20 significant digits it is over 2^64-1; don't build a huge bigint to find out.
   if (i - start > 20) return ULLONG_MAX;
   const magnitude = BigInt(s.slice(start, i));
