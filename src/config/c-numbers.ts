@@ -11,6 +11,7 @@ const LLONG_MAX = (1n << 63n) - 1n;
 const LLONG_MIN = -(1n << 63n);
 const ULLONG_MAX = (1n << 64n) - 1n;
 
+// In the core, which reads hello epochs with strtoull too.
 export { isCSpace, strtoull };
 
 function isDigit(c: string | undefined): boolean {
@@ -25,7 +26,7 @@ interface Scanned {
   end: number;
 }
 
-/** The shared front end of strtol/strtoll/strtoull: blanks, a sign, then digits in `base`. */
+/** The shared front end of strtol/strtoll: blanks, a sign, then digits in `base`. */
 function scanInteger(s: string, base: 8 | 10): Scanned {
   let i = 0;
   while (isCSpace(s[i])) i++;
