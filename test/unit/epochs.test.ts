@@ -5,6 +5,7 @@ import type { ObservedReply } from '../../src/core/actions.js';
 import { parseHello } from '../../src/core/hello.js';
 import { strtoull } from '../../src/core/numbers.js';
 import { encodeReply } from '../../src/resp/encode.js';
+import { ReplyParseError, ReplyParser } from '../../src/resp/reply-parser.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { CoreHarness, FailoverWorld, MASTER_PORT, PEER_ID, PEERS, arr, str } from './core-fixture.js';
 
@@ -137,6 +138,31 @@ describe('SENTINEL is-master-down-by-addr: a signed 64-bit epoch, cast to uint64
     h.step({ kind: 'hello', payload: hello('18446744073709551615') });
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '9223372036854775807', 'abc')).toBe('*3\r\n:0\r\n$1\r\n*\r\n:0\r\n');
   });
+});
+
+describe('integers on the links, as hiredis reads them', () => {
+  const read = (wire: string) => {
+    const p = new ReplyParser({ strictIntegers: true });
+    p.feed(Buffer.from(wire));
+    return p.next();
+  };
+
+  it.each([
+    ['0', 0],
+    ['-1', -1],
+    ['9007199254740993', 9007199254740993n],
+    ['9223372036854775807', I64_MAX],
+    ['-9223372036854775808', -(1n << 63n)],
+  ])('takes :%s exactly', (text, value) => {
+    expect(read(`:${text}\r\n`)).toEqual({ type: 'integer', value });
+  });
+
+  it.each(['9223372036854775808', '18446744073709551615', '-9223372036854775809', '+1', '01', '-0', ' 1', '', '-', '1.5'])(
+    'refuses :%s as a malformed reply ("Bad integer value"), which closes the link',
+    (text) => {
+      expect(() => read(`:${text}\r\n`)).toThrow(ReplyParseError);
+    },
+  );
 });
 
 describe("a peer's answered vote", () => {
