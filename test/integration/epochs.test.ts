@@ -1,4 +1,6 @@
+import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { RequestParser } from '../../src/resp/request-parser.js';
 import { freePort, rawCommand, useHarness, waitFor, type SentinelImpl, type SentinelProcess } from '../harness/index.js';
 import { withoutRealSentinel } from '../harness/real-sentinel.js';
 
@@ -18,6 +20,31 @@ function newEpochLines(s: SentinelProcess): string[] {
     .filter((l) => / # \+new-epoch /.test(l))
     .map((l) => l.slice(l.indexOf('+new-epoch')));
 }
+
+/**
+ * A peer sentinel that answers every is-master-down-by-addr with a vote for VOTED in `epoch`
+ * (raw RESP, so anything hiredis may refuse too), never saying the master is down.
+ */
+async function fakePeer(port: number, epoch: string): Promise<Server> {
+  const server = createServer((socket) => {
+    const parser = new RequestParser();
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      parser.feed(chunk);
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) {
+        const name = argv.map((a) => a.toString().toLowerCase());
+        if (name[0] === 'ping') socket.write('+PONG\r\n');
+        else if (name[0] === 'publish') socket.write(':1\r\n');
+        else if (name[0] === 'sentinel' && name[1] === 'is-master-down-by-addr') socket.write(`*3\r\n:0\r\n$40\r\n${VOTED}\r\n:${epoch}\r\n`);
+        else socket.write('+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+const VOTED = 'c'.repeat(40);
 
 const impls: SentinelImpl[] = ['ours', 'redis'];
 
@@ -74,5 +101,36 @@ describe.each(impls)('64-bit epochs (%s)', (impl) => {
     expect(s.configLines('sentinel current-epoch')).toEqual([line]);
     await waitFor(() => newEpochLines(s), { timeoutMs: 5000, description: 'the +new-epoch log line', until: (l) => l.length > 0 });
     expect(newEpochLines(s)).toEqual([`+new-epoch ${stored}`]);
+  }, 30_000);
+
+  it.skipIf(skip).each([
+    ['9007199254740993', '9007199254740993', '9007199254740993'],
+    ['-1', '18446744073709551615', '-1'],
+    ['9223372036854775808', null, '0'],
+  ])("a peer's vote answered in epoch %s is logged as %s and listed as %s", async (answered, logged, listed) => {
+    const masterPort = await freePort();
+    const peerPort = await freePort();
+    const peer = await fakePeer(peerPort, answered);
+    try {
+      // Quorum 2 and a peer that never says down: SDOWN, so asking, but no failover.
+      const s = await h.startSentinel({ impl, monitors: [{ name: 'm', port: masterPort, quorum: 2, downAfterMs: 500 }] });
+      const hello = `127.0.0.1,${peerPort},${PEER},0,m,127.0.0.1,${masterPort},0`;
+      expect((await rawCommand(s.port, ['PUBLISH', '__sentinel__:hello', hello])).bytes.toString()).toBe(':1\r\n');
+      const votedFor = () => s.process.log().split('\n').filter((l) => l.includes(' voted for ')).map((l) => l.slice(l.indexOf(' # ') + 3));
+      if (logged !== null) {
+        await waitFor(votedFor, { timeoutMs: 10_000, description: 'the "voted for" log line', until: (l) => l.length > 0 });
+      } else {
+        // hiredis refuses the integer ("Bad integer value") and drops the link: give it the time of a few asks.
+        await s.process.waitForLog(/\+sdown master m /, { timeoutMs: 10_000 });
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+      expect(votedFor()).toEqual(logged === null ? [] : [`${PEER} voted for ${VOTED} ${logged}`]);
+      const reply = await rawCommand(s.port, ['SENTINEL', 'SENTINELS', 'm']);
+      const text = reply.bytes.toString();
+      expect(text).toContain(`$18\r\nvoted-leader-epoch\r\n$${listed.length}\r\n${listed}\r\n`);
+      expect(text).toContain(`$12\r\nvoted-leader\r\n${logged === null ? '$1\r\n?' : `$40\r\n${VOTED}`}\r\n`);
+    } finally {
+      peer.close();
+    }
   }, 30_000);
 });
