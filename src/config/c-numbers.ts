@@ -5,14 +5,14 @@
  * reproduced exactly with bigint arithmetic.
  */
 
+import { isCSpace, strtoull } from '../core/numbers.js';
+
 const LLONG_MAX = (1n << 63n) - 1n;
 const LLONG_MIN = -(1n << 63n);
 const ULLONG_MAX = (1n << 64n) - 1n;
 
-/** C `isspace` in the "C" locale. */
-export function isCSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
-}
+// In the core, which reads hello epochs with strtoull too.
+export { isCSpace, strtoull };
 
 function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
@@ -26,7 +26,7 @@ interface Scanned {
   end: number;
 }
 
-/** The shared front end of strtol/strtoll/strtoull: blanks, a sign, then digits in `base`. */
+/** The shared front end of strtol/strtoll: blanks, a sign, then digits in `base`. */
 function scanInteger(s: string, base: 8 | 10): Scanned {
   let i = 0;
   while (isCSpace(s[i])) i++;
@@ -61,13 +61,6 @@ export function strtoll(s: string, base: 8 | 10 = 10): { value: bigint; end: num
 /** glibc atoi: `(int) strtol(s, NULL, 10)`, i.e. a saturated 64-bit long truncated to 32 bits. */
 export function atoi(s: string): number {
   return Number(BigInt.asIntN(32, strtoll(s).value));
-}
-
-/** glibc strtoull base 10: a minus sign negates modulo 2^64; overflow gives ULLONG_MAX. */
-export function strtoull(s: string): bigint {
-  const r = scanInteger(s, 10);
-  if (r.magnitude > ULLONG_MAX) return ULLONG_MAX;
-  return r.negative ? BigInt.asUintN(64, -r.magnitude) : r.magnitude;
 }
 
 /** Redis string2ll: the whole string must be a canonical-ish decimal long long. */

@@ -127,14 +127,13 @@ class Loader {
         return null;
       case sub === 'config-epoch' && argc === 3:
         return this.withMaster(args[1]!, (m) => {
-          const epoch = strtoull(args[2]!);
-          m.config.configEpoch = Number(epoch);
-          this.raiseCurrentEpoch(epoch);
+          m.config.configEpoch = strtoull(args[2]!);
+          this.raiseCurrentEpoch(m.config.configEpoch);
           return null;
         });
       case sub === 'leader-epoch' && argc === 3:
         return this.withMaster(args[1]!, (m) => {
-          m.config.leaderEpoch = Number(strtoull(args[2]!));
+          m.config.leaderEpoch = strtoull(args[2]!);
           return null;
         });
       case (sub === 'known-replica' || sub === 'known-slave') && argc === 4:
@@ -187,7 +186,7 @@ class Loader {
   }
 
   private raiseCurrentEpoch(epoch: bigint): void {
-    if (epoch > BigInt(this.config.currentEpoch)) this.config.currentEpoch = Number(epoch);
+    if (epoch > this.config.currentEpoch) this.config.currentEpoch = epoch;
   }
 
   private withMaster(name: string, fn: (m: MasterState) => string | null): string | null {

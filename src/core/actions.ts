@@ -17,7 +17,8 @@ export interface ReplyTag {
 export type ObservedReply =
   | { type: 'string'; value: string }
   | { type: 'error'; value: string }
-  | { type: 'integer'; value: number }
+  /** A number when it fits exactly, a bigint beyond 2^53 (an epoch can be up to 2^63-1). */
+  | { type: 'integer'; value: number | bigint }
   | { type: 'null' }
   | { type: 'array'; items: ObservedReply[] };
 

@@ -7,7 +7,7 @@ import { flagsString, type Instance } from './instance.js';
  */
 export function describeFields(ri: Instance, now: number, announceHostnames: boolean): Array<[string, string]> {
   const f: Array<[string, string]> = [];
-  const add = (k: string, v: string | number) => f.push([k, String(v)]);
+  const add = (k: string, v: string | number | bigint) => f.push([k, String(v)]);
   const link = ri.link;
 
   add('name', ri.name);
@@ -31,7 +31,8 @@ export function describeFields(ri: Instance, now: number, announceHostnames: boo
     add('role-reported-time', now - ri.roleReportedTime);
   }
   if (ri.kind === 'master') {
-    add('config-epoch', ri.configEpoch);
+    // Redis prints these uint64_t epochs as signed long longs.
+    add('config-epoch', BigInt.asIntN(64, ri.configEpoch));
     add('num-slaves', ri.replicas.size);
     add('num-other-sentinels', ri.sentinels.size);
     add('quorum', ri.quorum);
@@ -52,7 +53,7 @@ export function describeFields(ri: Instance, now: number, announceHostnames: boo
   if (ri.kind === 'sentinel') {
     add('last-hello-message', now - ri.lastHelloTime);
     add('voted-leader', ri.leader ?? '?');
-    add('voted-leader-epoch', ri.leaderEpoch);
+    add('voted-leader-epoch', BigInt.asIntN(64, ri.leaderEpoch));
   }
   return f;
 }

@@ -8,7 +8,7 @@ import type { StepContext } from './step-context.js';
  */
 
 /** Moves our current epoch up to one seen from a peer; it is persisted before anything acts on it. */
-export function adoptNewerEpoch(cx: StepContext, m: MasterInstance, epoch: number): void {
+export function adoptNewerEpoch(cx: StepContext, m: MasterInstance, epoch: bigint): void {
   if (epoch <= cx.settings.currentEpoch) return;
   cx.settings.currentEpoch = epoch;
   cx.persist();
@@ -16,7 +16,7 @@ export function adoptNewerEpoch(cx: StepContext, m: MasterInstance, epoch: numbe
 }
 
 /** Casts (or recalls) this sentinel's vote for a master's failover leader in an epoch. */
-export function vote(cx: StepContext, m: MasterInstance, reqEpoch: number, reqRunid: string): { leader: string | null; epoch: number } {
+export function vote(cx: StepContext, m: MasterInstance, reqEpoch: bigint, reqRunid: string): { leader: string | null; epoch: bigint } {
   adoptNewerEpoch(cx, m, reqEpoch);
   if (m.leaderEpoch < reqEpoch && cx.settings.currentEpoch <= reqEpoch) {
     m.leader = reqRunid;
@@ -25,7 +25,7 @@ export function vote(cx: StepContext, m: MasterInstance, reqEpoch: number, reqRu
     cx.emit('warning', '+vote-for-leader', m, `${m.leader} ${m.leaderEpoch}`, false);
     if (m.leader.toLowerCase() !== cx.settings.myid.toLowerCase()) {
       m.failoverStartTime = cx.now + cx.randomInt(cx.state.maxDesyncMs);
-      m.electionRetryEpoch = 0;
+      m.electionRetryEpoch = 0n;
     }
   }
   return { leader: m.leader, epoch: m.leaderEpoch };
@@ -36,9 +36,9 @@ export function isMasterDownByAddr(
   cx: StepContext,
   ip: string,
   port: number,
-  reqEpoch: number,
+  reqEpoch: bigint,
   runid: string,
-): { down: boolean; leader: string; epoch: number } {
+): { down: boolean; leader: string; epoch: bigint } {
   const addr = cx.address(ip, port);
   const m = typeof addr === 'string' ? undefined : [...cx.masters.values()].find((x) => sameAddress(x.addr, addr));
   const down = !cx.state.tilt && m !== undefined && m.flags.sdown;
@@ -46,7 +46,7 @@ export function isMasterDownByAddr(
     const v = vote(cx, m, reqEpoch, runid);
     return { down, leader: v.leader ?? '*', epoch: v.epoch };
   }
-  return { down, leader: '*', epoch: 0 };
+  return { down, leader: '*', epoch: 0n };
 }
 
 /**
@@ -73,7 +73,7 @@ export function startRank(cx: StepContext, m: MasterInstance): number {
 }
 
 /** The run id that won the election for `epoch`, if a majority and the quorum agree on it; casts our vote. */
-export function getLeader(cx: StepContext, m: MasterInstance, epoch: number): string | null {
+export function getLeader(cx: StepContext, m: MasterInstance, epoch: bigint): string | null {
   const peerVotes: string[] = [];
   // Beyond Redis: only votes given in the election's own epoch count. Redis counts the votes of
   // its current epoch, so once a newer epoch has begun (a peer's SENTINEL FAILOVER, say), the
@@ -134,7 +134,7 @@ export function electionOutcome(cx: StepContext, m: MasterInstance): 'open' | 'l
   const needed = Math.floor((m.sentinels.size + 1) / 2) + 1;
   const votes = new Map<string, number>();
   let unknown = 0;
-  const count = (runid: string | null, votedIn: number) => {
+  const count = (runid: string | null, votedIn: bigint) => {
     if (runid === null || votedIn !== epoch) unknown++;
     else votes.set(runid.toLowerCase(), (votes.get(runid.toLowerCase()) ?? 0) + 1);
   };

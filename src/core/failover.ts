@@ -21,7 +21,9 @@ export function startFailover(cx: StepContext, m: MasterInstance): void {
   m.failoverState = 'wait_start';
   m.failoverStateChangeTime = now;
   m.flags.failoverInProgress = true;
-  m.failoverEpoch = ++cx.settings.currentEpoch;
+  // A uint64_t in Redis: past 2^64-1 it wraps to 0.
+  cx.settings.currentEpoch = BigInt.asUintN(64, cx.settings.currentEpoch + 1n);
+  m.failoverEpoch = cx.settings.currentEpoch;
   cx.emit('warning', '+new-epoch', m, String(cx.settings.currentEpoch), false);
   cx.emit('warning', '+try-failover', m);
   m.failoverStartTime = now + cx.randomInt(cx.state.maxDesyncMs);
@@ -31,7 +33,7 @@ export function startFailover(cx: StepContext, m: MasterInstance): void {
 /** Starts a failover of an ODOWN master unless one ran too recently; true when it started. */
 export function startFailoverIfNeeded(cx: StepContext, m: MasterInstance): boolean {
   if (!m.flags.odown) {
-    m.electionRetryEpoch = 0;
+    m.electionRetryEpoch = 0n;
     m.quickRetries = 0;
   }
   if (!m.flags.odown || m.flags.failoverInProgress) {
@@ -51,7 +53,7 @@ export function startFailoverIfNeeded(cx: StepContext, m: MasterInstance): boole
   }
   if (quickRetry) m.quickRetries++;
   m.startWait = null;
-  m.electionRetryEpoch = 0;
+  m.electionRetryEpoch = 0n;
   startFailover(cx, m);
   return true;
 }
@@ -76,7 +78,7 @@ function startWaitOver(cx: StepContext, m: MasterInstance, now: number): boolean
 function quickRetryAllowed(cx: StepContext, m: MasterInstance): boolean {
   return (
     cx.tuning.retryLeaderlessElection &&
-    m.electionRetryEpoch !== 0 &&
+    m.electionRetryEpoch !== 0n &&
     m.electionRetryEpoch === cx.settings.currentEpoch &&
     m.quickRetries < MAX_QUICK_ELECTION_RETRIES
   );
@@ -293,7 +295,7 @@ function detectEndOfReconfiguration(cx: StepContext, m: MasterInstance): void {
 export function observePromotion(cx: StepContext, r: ReplicaInstance): boolean {
   const m = r.master;
   if (!r.flags.promoted || !m.flags.failoverInProgress || m.failoverState !== 'wait_promotion') return false;
-  m.configEpoch = Math.max(m.configEpoch, m.failoverEpoch);
+  if (m.failoverEpoch > m.configEpoch) m.configEpoch = m.failoverEpoch;
   m.failoverState = 'reconf_slaves';
   m.failoverStateChangeTime = cx.now;
   cx.persist();

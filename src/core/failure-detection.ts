@@ -138,8 +138,10 @@ export function handleMasterDownReply(cx: StepContext, s: SentinelInstance, repl
   s.lastMasterDownReplyTime = cx.now;
   s.flags.masterDown = down.value === 1;
   if (leader.value !== '*') {
-    if (epoch.value !== s.leaderEpoch) cx.log('warning', `${s.name} voted for ${leader.value} ${epoch.value}`);
+    // Redis stores the signed reply in its uint64_t: a negative epoch wraps.
+    const voted = BigInt.asUintN(64, BigInt(epoch.value));
+    if (voted !== s.leaderEpoch) cx.log('warning', `${s.name} voted for ${leader.value} ${voted}`);
     s.leader = leader.value;
-    s.leaderEpoch = epoch.value;
+    s.leaderEpoch = voted;
   }
 }

@@ -63,8 +63,8 @@ export function processHello(cx: StepContext, payload: string): void {
  * failovers never share an epoch, so this only settles forced ones: the lower
  * address wins, everywhere alike.
  */
-function losesEpochTie(cx: StepContext, m: MasterInstance, epoch: number, ip: string, port: number): boolean {
-  if (epoch === 0 || epoch !== m.configEpoch || m.flags.failoverInProgress) return false;
+function losesEpochTie(cx: StepContext, m: MasterInstance, epoch: bigint, ip: string, port: number): boolean {
+  if (epoch === 0n || epoch !== m.configEpoch || m.flags.failoverInProgress) return false;
   const ours = currentMasterAddress(m);
   const ourIp = announced(ours, cx.settings.announceHostnames);
   if (ourIp === ip && ours.port === port) return false;

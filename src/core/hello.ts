@@ -1,15 +1,15 @@
-import { atoi } from './numbers.js';
+import { atoi, strtoull } from './numbers.js';
 
 /** The payload every sentinel publishes on `__sentinel__:hello`. */
 export interface Hello {
   sentinelIp: string;
   sentinelPort: number;
   runId: string;
-  currentEpoch: number;
+  currentEpoch: bigint;
   masterName: string;
   masterIp: string;
   masterPort: number;
-  masterConfigEpoch: number;
+  masterConfigEpoch: bigint;
 }
 
 export function formatHello(h: Hello): string {
@@ -33,18 +33,10 @@ export function parseHello(payload: string): Hello | null {
     sentinelIp: t[0],
     sentinelPort: atoi(t[1]),
     runId: t[2],
-    currentEpoch: parseUnsigned(t[3]),
+    currentEpoch: strtoull(t[3]),
     masterName: t[4],
     masterIp: t[5],
     masterPort: atoi(t[6]),
-    masterConfigEpoch: parseUnsigned(t[7]),
+    masterConfigEpoch: strtoull(t[7]),
   };
-}
-
-/** strtoull on untrusted input: digits up to the first non-digit, 0 when none. */
-function parseUnsigned(text: string): number {
-  const m = /^\s*\+?(\d+)/.exec(text);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
 }

@@ -96,7 +96,7 @@ export interface InstanceBase {
   roleReportedTime: number;
   /** The vote this instance reported (sentinels), or this sentinel's own vote (masters). */
   leader: string | null;
-  leaderEpoch: number;
+  leaderEpoch: bigint;
 }
 
 export interface ReplicaInstance extends InstanceBase {
@@ -131,8 +131,8 @@ export interface MasterInstance extends InstanceBase {
   clientReconfigScript: string | null;
   /** Lower-cased command name -> [the name as configured, the name to send instead]. */
   renamedCommands: Map<string, [string, string]>;
-  configEpoch: number;
-  failoverEpoch: number;
+  configEpoch: bigint;
+  failoverEpoch: bigint;
   failoverState: FailoverState;
   failoverStateChangeTime: number;
   failoverStartTime: number;
@@ -142,7 +142,7 @@ export interface MasterInstance extends InstanceBase {
   /** With a start jitter or a rank delay: since when this ODOWN master's failover has been waiting to start. */
   startWait: StartWait | null;
   /** The epoch of our own election that nobody could win, while a quick retry is allowed; 0 when none. */
-  electionRetryEpoch: number;
+  electionRetryEpoch: bigint;
   /** Quick retries since the master last went ODOWN. */
   quickRetries: number;
   promoted: ReplicaInstance | null;
@@ -206,7 +206,7 @@ abstract class InstanceFields {
   roleReported: 'master' | 'slave' | null;
   roleReportedTime: number;
   leader: string | null = null;
-  leaderEpoch = 0;
+  leaderEpoch = 0n;
 
   constructor(kind: InstanceKind, uid: number, name: string, addr: Address, link: Link, downAfterMs: number, now: number) {
     this.uid = uid;
@@ -234,14 +234,14 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   notificationScript: string | null = null;
   clientReconfigScript: string | null = null;
   renamedCommands = new Map<string, [string, string]>();
-  configEpoch = 0;
-  failoverEpoch = 0;
+  configEpoch = 0n;
+  failoverEpoch = 0n;
   failoverState: FailoverState = 'none';
   failoverStateChangeTime = 0;
   failoverStartTime = 0;
   failoverDelayLogged = 0;
   startWait: StartWait | null = null;
-  electionRetryEpoch = 0;
+  electionRetryEpoch = 0n;
   quickRetries = 0;
   addressGeneration = 0;
   promoted: ReplicaInstance | null = null;

@@ -208,11 +208,11 @@ export interface MasterDownAnswer {
   down: boolean;
   /** The run id we voted for, or `*` when no vote was asked for (or given). */
   leader: string;
-  epoch: number;
+  epoch: bigint;
 }
 
 /** A peer asks whether we see the master at ip:port down and, with its run id, for our vote. */
-export function isMasterDownByAddr(cx: StepContext, ip: string, port: number, epoch: number, runid: string): MasterDownAnswer {
+export function isMasterDownByAddr(cx: StepContext, ip: string, port: number, epoch: bigint, runid: string): MasterDownAnswer {
   return answerIsMasterDown(cx, ip, port, epoch, runid);
 }
 

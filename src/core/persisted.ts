@@ -28,8 +28,8 @@ export interface MasterSettings {
   authPass: string | null;
   authUser: string | null;
   masterRebootDownAfterPeriodMs: number;
-  configEpoch: number;
-  leaderEpoch: number;
+  configEpoch: bigint;
+  leaderEpoch: bigint;
 }
 
 /** Just the settings of `from`, a master config or a live master: the one list of them. */
@@ -64,7 +64,7 @@ export interface MasterConfig extends MasterSettings {
 export interface SentinelSettings {
   /** Empty until the sentinel picks one at start. */
   myid: string;
-  currentEpoch: number;
+  currentEpoch: bigint;
   /** null when unset; an empty string is a set-but-empty value (SENTINEL CONFIG SET announce-ip ""). */
   announceIp: string | null;
   announcePort: number;
@@ -86,7 +86,7 @@ export const DEFAULT_PARALLEL_SYNCS = 1;
 export function defaultSettings(): SentinelSettings {
   return {
     myid: '',
-    currentEpoch: 0,
+    currentEpoch: 0n,
     announceIp: null,
     announcePort: 0,
     denyScriptsReconfig: true,
@@ -116,8 +116,8 @@ export function newMasterConfig(name: string, host: string, port: number, quorum
     authPass: null,
     authUser: null,
     masterRebootDownAfterPeriodMs: 0,
-    configEpoch: 0,
-    leaderEpoch: 0,
+    configEpoch: 0n,
+    leaderEpoch: 0n,
     knownReplicas: [],
     knownSentinels: [],
     renamedCommands: [],

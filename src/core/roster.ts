@@ -121,7 +121,7 @@ export function resetMaster(cx: StepContext, m: MasterInstance, opts: { keepSent
   m.failoverStateChangeTime = 0;
   m.failoverStartTime = 0;
   m.startWait = null;
-  m.electionRetryEpoch = 0;
+  m.electionRetryEpoch = 0n;
   m.quickRetries = 0;
   m.promoted = null;
   m.runid = null;

@@ -41,7 +41,8 @@ export const LINK_REPLY_LIMITS = { maxReplyBytes: 8 * 1024 * 1024, maxDepth: 8, 
 class Link {
   readonly socket: Socket;
   /** Nothing kept between replies: hundreds of links are idle almost all the time. */
-  private readonly parser = new ReplyParser({ retainBytes: 0, ...LINK_REPLY_LIMITS });
+  // An integer hiredis refuses ("Bad integer value", an epoch past 64 bits) closes the link as in Redis.
+  private readonly parser = new ReplyParser({ retainBytes: 0, strictIntegers: true, ...LINK_REPLY_LIMITS });
   /** Tags of the commands awaiting a reply, oldest first from `pendingHead`. */
   private pending: ReplyTag[] = [];
   private pendingHead = 0;
@@ -244,7 +245,7 @@ function observe(v: RespValue): ObservedReply {
     case 'error':
       return { type: 'error', value: v.value };
     case 'integer':
-      return { type: 'integer', value: Number(v.value) };
+      return { type: 'integer', value: v.value };
     case 'null':
       return { type: 'null' };
     case 'array':

@@ -1,4 +1,4 @@
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue, parseStrictInteger } from './byte-queue.js';
 
 /**
  * A decoded reply that keeps its wire type, so that a bulk "6379" and an integer 6379,
@@ -52,6 +52,8 @@ export interface ReplyParserOptions {
   maxDepth?: number;
   /** An aggregate announcing more elements than this is malformed. */
   maxElements?: number;
+  /** Integers as hiredis reads them (string2ll: canonical, within 64 bits); any other is malformed. */
+  strictIntegers?: boolean;
 }
 
 /**
@@ -73,12 +75,14 @@ export class ReplyParser {
   private readonly maxReplyBytes: number;
   private readonly maxDepth: number;
   private readonly maxElements: number;
+  private readonly strictIntegers: boolean;
 
   constructor(options: ReplyParserOptions = {}) {
     this.input = new ByteQueue(options.retainBytes);
     this.maxReplyBytes = options.maxReplyBytes ?? Infinity;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.maxElements = options.maxElements ?? Infinity;
+    this.strictIntegers = options.strictIntegers ?? false;
   }
 
   feed(chunk: Buffer): void {
@@ -183,7 +187,7 @@ export class ReplyParser {
       case '-':
         return { type: 'error', value: line };
       case ':':
-        return { type: 'integer', value: narrow(parseInteger(line, 'integer')) };
+        return { type: 'integer', value: narrow(this.strictIntegers ? hiredisInteger(line) : parseInteger(line, 'integer')) };
       case '(':
         return { type: 'bignum', value: parseInteger(line, 'big number') };
       case ',':
@@ -263,6 +267,12 @@ function pairs(items: RespValue[]): Array<[RespValue, RespValue]> {
 function parseInteger(text: string, what: string): bigint {
   if (!/^[-+]?[0-9]+$/.test(text)) throw new ReplyParseError(`invalid ${what} '${text}'`);
   return BigInt(text);
+}
+
+function hiredisInteger(text: string): bigint {
+  const value = parseStrictInteger(text);
+  if (value === null) throw new ReplyParseError(`Bad integer value '${text}'`);
+  return value;
 }
 
 function narrow(value: bigint): number | bigint {

@@ -31,10 +31,16 @@ export function scheduleDigest(plan: Plan): { digest: string; steps: number } {
       // Log lines as the operator reads them (a time printed in the host's zone).
       const shown = actions.map((a) => (a.kind === 'log' ? { kind: 'log', level: a.level, message: logLineText(a) } : a));
       steps++;
-      hash.update(`${sentinel} ${now} ${input} ${JSON.stringify(shown)} ${result === undefined ? '-' : JSON.stringify(result)}\n`);
+      hash.update(`${sentinel} ${now} ${input} ${JSON.stringify(shown, exact)} ${result === undefined ? '-' : JSON.stringify(result, exact)}\n`);
     },
   });
   return { digest: hash.digest('hex'), steps };
+}
+
+/** Epochs are bigints: printed as the numbers they were while they fit, so digests compare across that change. */
+function exact(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return Number.isSafeInteger(Number(value)) ? Number(value) : `${value}n`;
 }
 
 function allDigests(): string[] {

@@ -17,7 +17,7 @@ export interface SentinelView {
   /** The sentinel's own clock. */
   now(): number;
   /** The config as last written to disk. */
-  persistedLeaderEpoch(): number;
+  persistedLeaderEpoch(): bigint;
 }
 
 interface DownAnswer {
@@ -34,20 +34,20 @@ interface DownAnswer {
 export class Checker {
   readonly violations: string[] = [];
   /** epoch -> the run ids elected leader in it, and whether that election was forced. */
-  readonly elected = new Map<number, Array<{ runid: string; forced: boolean }>>();
+  readonly elected = new Map<bigint, Array<{ runid: string; forced: boolean }>>();
   /** Every event every sentinel emitted, in order: what the regression seeds check they still reach. */
   readonly timeline: Array<{ at: number; node: string; type: string; message: string }> = [];
   /** Every is-master-down answer received, in order. */
   readonly answers: Array<{ at: number; node: string; address: string; down: boolean }> = [];
   /** myid -> epoch -> the run id it voted for. */
-  private readonly votes = new Map<string, Map<number, string>>();
+  private readonly votes = new Map<string, Map<bigint, string>>();
   /** asking sentinel -> answering sentinel's IP -> its last is-master-down answer. */
   private readonly downAnswers = new Map<string, Map<string, DownAnswer>>();
   readonly counts = { tryFailover: 0, elected: 0, electedForced: 0, promotions: 0, abortNotElected: 0 };
   readonly switches = new Map<string, number>();
   /** Epochs in which some sentinel tried an automatic failover, and those in which one was elected. */
-  readonly triedEpochs = new Set<number>();
-  readonly electedEpochs = new Set<number>();
+  readonly triedEpochs = new Set<bigint>();
+  readonly electedEpochs = new Set<bigint>();
   /** When the first automatic +try-failover, the first +elected-leader and the first +switch-master happened (simulated time). */
   firstTryAt: number | null = null;
   firstElectedAt: number | null = null;
@@ -95,7 +95,7 @@ export class Checker {
   /** (2) One vote per epoch per sentinel, whatever restarts happen; the vote is on disk before it is announced. */
   private onVote(s: SentinelView, st: SentinelState, message: string): void {
     const [runid, epochText] = message.split(' ');
-    const epoch = Number(epochText);
+    const epoch = BigInt(epochText);
     let mine = this.votes.get(st.settings.myid);
     if (!mine) this.votes.set(st.settings.myid, (mine = new Map()));
     const earlier = mine.get(epoch);
@@ -197,7 +197,7 @@ export function convergenceProblem(w: ConvergenceInput): string | null {
     if (r.masterAddress() !== master.address) return `${r.node} replicates from ${r.masterAddress()}, not ${master.node}`;
     if (!r.linkUp) return `${r.node}'s replication link is down`;
   }
-  const epochs = new Set<number>();
+  const epochs = new Set<bigint>();
   for (const s of w.sentinels) {
     const m = s.core?.state.masters.get(MASTER_NAME);
     if (!s.core || !m) return `${s.node} is not running or not monitoring ${MASTER_NAME}`;

@@ -83,7 +83,7 @@ function answersAboutDeadMasterAfterFirstSwitch(o: Outcome): string | null {
 /** An election still open in one epoch while a SENTINEL FAILOVER began the next. */
 function forcedEpochOverAnOpenElection(o: Outcome): string | null {
   for (const epoch of o.checker.triedEpochs) {
-    if ((o.checker.elected.get(epoch + 1) ?? []).some((l) => l.forced)) return null;
+    if ((o.checker.elected.get(epoch + 1n) ?? []).some((l) => l.forced)) return null;
   }
   return 'no forced failover began the epoch after an automatic attempt';
 }

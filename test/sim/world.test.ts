@@ -34,7 +34,7 @@ describe('the simulated world', () => {
 });
 
 /** A core with nothing going on, to hand to the checker. */
-function sentinel(node: string, myid: string, persistedLeaderEpoch = 99): SentinelView & { core: Sentinel } {
+function sentinel(node: string, myid: string, persistedLeaderEpoch = 99n): SentinelView & { core: Sentinel } {
   const config = emptySentinelConfig();
   config.myid = myid;
   config.masters.push(newMasterConfig(MASTER_NAME, '10.0.1.1', 6379, 2));
@@ -59,7 +59,7 @@ describe('the invariant checker catches what it is meant to', () => {
 
   it('a vote announced before its epoch is on disk', () => {
     const c = new Checker(() => 0);
-    const s = sentinel('s0', A, 3);
+    const s = sentinel('s0', A, 3n);
     c.onEvent(s, s.core.state, event('+vote-for-leader', `${B} 4`));
     expect(c.violations).toEqual(['at 0ms: s0 announced its vote in epoch 4 but persisted leader-epoch 3']);
   });
@@ -68,8 +68,8 @@ describe('the invariant checker catches what it is meant to', () => {
     const c = new Checker(() => 0);
     const s0 = sentinel('s0', A);
     const s1 = sentinel('s1', B);
-    s0.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2;
-    s1.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2;
+    s0.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2n;
+    s1.core.state.masters.get(MASTER_NAME)!.failoverEpoch = 2n;
     c.onEvent(s0, s0.core.state, event('+elected-leader'));
     c.onEvent(s1, s1.core.state, event('+elected-leader'));
     expect(c.violations).toHaveLength(1);

@@ -77,8 +77,8 @@ export class SentinelNode implements Client, SentinelView {
     return this.world.clockOf(this);
   }
 
-  persistedLeaderEpoch(): number {
-    return this.persisted.masters.find((m) => m.name === MASTER_NAME)?.leaderEpoch ?? 0;
+  persistedLeaderEpoch(): bigint {
+    return this.persisted.masters.find((m) => m.name === MASTER_NAME)?.leaderEpoch ?? 0n;
   }
 
   private isCurrent(c: Connection): boolean {
@@ -195,7 +195,7 @@ class SentinelListener implements Server {
     const [, leader, epoch] = reply.items;
     if (leader?.type !== 'bulk' || String(leader.value) === '*' || epoch?.type !== 'integer') return;
     const persisted = this.owner.persistedLeaderEpoch();
-    if (persisted < Number(epoch.value)) {
+    if (persisted < BigInt(epoch.value)) {
       this.world.checker.violations.push(
         `at ${this.world.sched.now}ms: ${this.owner.node} answered its vote in epoch ${epoch.value} but persisted leader-epoch ${persisted}`,
       );
@@ -251,7 +251,8 @@ function observed(r: Reply): ObservedReply {
     case 'error':
       return { type: 'error', value: r.value };
     case 'integer':
-      return { type: 'integer', value: Number(r.value) };
+      // As off the wire: a number when it fits exactly.
+      return { type: 'integer', value: Number.isSafeInteger(Number(r.value)) ? Number(r.value) : r.value };
     case 'array':
     case 'set':
     case 'push':

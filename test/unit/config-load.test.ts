@@ -413,7 +413,7 @@ describe('sentinel directive values', () => {
     );
     expect(sentinel).toMatchObject({
       myid,
-      currentEpoch: 4,
+      currentEpoch: 4n,
       announceIp: '10.0.0.9',
       announcePort: 26999,
       denyScriptsReconfig: false,
@@ -436,8 +436,8 @@ describe('sentinel directive values', () => {
         authPass: 'secret',
         authUser: 'bob',
         masterRebootDownAfterPeriodMs: 1000,
-        configEpoch: 4,
-        leaderEpoch: 3,
+        configEpoch: 4n,
+        leaderEpoch: 3n,
         knownReplicas: [
           { host: '127.0.0.1', port: 6380 },
           { host: '127.0.0.1', port: 6381 },
@@ -459,7 +459,7 @@ describe('sentinel directive values', () => {
   it('accepts parallel-syncs of any value and a current-epoch that never goes down', () => {
     const { sentinel } = load(`${M}sentinel parallel-syncs m -3\nsentinel current-epoch 9\nsentinel current-epoch 5\n`);
     expect(sentinel.masters[0]!.parallelSyncs).toBe(-3);
-    expect(sentinel.currentEpoch).toBe(9);
+    expect(sentinel.currentEpoch).toBe(9n);
   });
 
   it('leaves announce-ip, sentinel-user and sentinel-pass unset when empty', () => {

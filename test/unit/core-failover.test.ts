@@ -192,7 +192,7 @@ describe('asking peers: SENTINEL is-master-down-by-addr (§6.3)', () => {
     sim.run(3000);
     expect(sim.logs().filter((l) => l.includes('voted for'))).toEqual([`${P1} voted for ${P2} 3`]);
     expect(sim.sentinel(P1).leader).toBe(P2);
-    expect(sim.sentinel(P1).leaderEpoch).toBe(3);
+    expect(sim.sentinel(P1).leaderEpoch).toBe(3n);
     vote = arr(int(1), str(P3), int(4));
     sim.run(1000);
     expect(sim.logs().filter((l) => l.includes('voted for'))).toEqual([`${P1} voted for ${P2} 3`, `${P1} voted for ${P3} 4`]);
@@ -243,10 +243,10 @@ describe('leader election (§7.2–§7.4)', () => {
     sim.run(200);
     untilSdown(sim);
     sim.runUntil(() => sim.types().includes('+try-failover'));
-    expect(sim.master.failoverEpoch).toBe(1);
+    expect(sim.master.failoverEpoch).toBe(1n);
     // A peer's SENTINEL FAILOVER elsewhere begins epoch 2; our attempt in epoch 1 keeps asking, now from epoch 2.
     sim.hello(`${LOCAL},26381,${PEERS[1]},2,mymaster,${LOCAL},${MASTER_PORT},0`);
-    sim.runUntil(() => sim.sentinel(P1).leaderEpoch === 2 && sim.sentinel(P1).leader === MYID, 10_000);
+    sim.runUntil(() => sim.sentinel(P1).leaderEpoch === 2n && sim.sentinel(P1).leader === MYID, 10_000);
     sim.runUntil(() => sim.types().includes('-failover-abort-not-elected'), 30_000);
     expect(sim.types()).not.toContain('+elected-leader');
   });
@@ -314,11 +314,11 @@ describe('votes asked of this sentinel (§7.2)', () => {
       'log: Sentinel new configuration saved on disk',
       `+vote-for-leader ${P1} 3`,
     ]);
-    expect(sim.saved.at(-1)).toMatchObject({ currentEpoch: 3, masters: [{ leaderEpoch: 3 }] });
+    expect(sim.saved.at(-1)).toMatchObject({ currentEpoch: 3n, masters: [{ leaderEpoch: 3n }] });
   });
 
   it('votes once per epoch and never for an epoch older than its own', () => {
-    const sim = new FailoverWorld({ sentinel: (c) => (c.currentEpoch = 5) });
+    const sim = new FailoverWorld({ sentinel: (c) => (c.currentEpoch = 5n) });
     const ask = (epoch: string, runid: string) => wire(sim.command('is-master-down-by-addr', LOCAL, '6379', epoch, runid));
     expect(ask('4', P1)).toBe('*3\r\n:0\r\n$1\r\n*\r\n:0\r\n');
     expect(ask('5', P1)).toBe(`*3\r\n:0\r\n$40\r\n${P1}\r\n:5\r\n`);
@@ -639,13 +639,13 @@ describe('the failover state machine (§8)', () => {
     expect(sim.saved.at(-1)?.masters[0]).toMatchObject({
       host: '127.0.0.1',
       port: 6380,
-      configEpoch: 1,
+      configEpoch: 1n,
       knownReplicas: [
         { host: '127.0.0.1', port: 6379 },
         { host: '127.0.0.1', port: 6381 },
       ],
     });
-    expect(sim.master.configEpoch).toBe(1);
+    expect(sim.master.configEpoch).toBe(1n);
   });
 
   it('reports the promoted replica as the master address from reconf_slaves on (GET-MASTER-ADDR-BY-NAME, hello)', () => {
@@ -787,8 +787,8 @@ describe('the failover state machine (§8)', () => {
     expect(sim.saved.at(-1)?.masters[0]).toMatchObject({
       host: '127.0.0.1',
       port: 6380,
-      configEpoch: 1,
-      leaderEpoch: 1,
+      configEpoch: 1n,
+      leaderEpoch: 1n,
       knownReplicas: [
         { host: '127.0.0.1', port: 6381 },
         { host: '127.0.0.1', port: 6379 },
@@ -908,7 +908,7 @@ describe('SENTINEL FAILOVER and SIMULATE-FAILURE', () => {
       { kind: 'event', event: { type: '+promoted-slave' } },
       { kind: 'log', message: 'Sentinel CRASH because of SENTINEL simulate-failure' },
     ]);
-    expect(sim.saved.at(-1)?.masters[0]).toMatchObject({ port: 6380, configEpoch: 1 });
+    expect(sim.saved.at(-1)?.masters[0]).toMatchObject({ port: 6380, configEpoch: 1n });
     expect(sim.types()).not.toContain('+elected-leader-crash');
   });
 });
@@ -933,7 +933,7 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
     ]);
     expect(sim.saved.at(-1)?.masters[0]).toMatchObject({
       port: 6380,
-      configEpoch: 1,
+      configEpoch: 1n,
       knownReplicas: [
         { host: '127.0.0.1', port: 6381 },
         { host: '127.0.0.1', port: 6379 },
@@ -958,18 +958,18 @@ describe('learning a failover from a peer hello (§5.3, §8.8 observers)', () =>
   });
 
   it('only takes the epoch when the address is the same, without a flush', () => {
-    const sim = new FailoverWorld({ peers: [{}], sentinel: (c) => (c.currentEpoch = 1) });
+    const sim = new FailoverWorld({ peers: [{}], sentinel: (c) => (c.currentEpoch = 1n) });
     sim.run(200);
     const saves = sim.saved.length;
     const mark = sim.mark();
     sim.hello(hello(1, 6379, 1));
-    expect(sim.master.configEpoch).toBe(1);
+    expect(sim.master.configEpoch).toBe(1n);
     expect(sim.saved.length).toBe(saves);
     expect(sim.lines(mark)).toEqual([]);
   });
 
   it('ignores an older or equal config epoch, and a hello from an unknown master name', () => {
-    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.configEpoch = 2) });
+    const sim = new FailoverWorld({ peers: [{}], master: (m) => (m.configEpoch = 2n) });
     sim.run(200);
     sim.hello(hello(0, 6380, 2));
     sim.hello(`127.0.0.1,26380,${P1},0,othermaster,127.0.0.1,6380,9`);

@@ -73,11 +73,11 @@ describe('hello messages', () => {
       sentinelIp: '127.0.0.1',
       sentinelPort: 26380,
       runId: PEER_ID,
-      currentEpoch: 3,
+      currentEpoch: 3n,
       masterName: 'mymaster',
       masterIp: '127.0.0.1',
       masterPort: 6379,
-      masterConfigEpoch: 2,
+      masterConfigEpoch: 2n,
     };
     expect(formatHello(h)).toBe(`127.0.0.1,26380,${PEER_ID},3,mymaster,127.0.0.1,6379,2`);
     expect(parseHello(formatHello(h))).toEqual(h);
@@ -183,7 +183,7 @@ describe('monitoring in the core', () => {
     expect([...h.master.sentinels.keys()]).toEqual([PEER_ID]);
     expect(h.eventLines()).toContain(`+sentinel sentinel ${PEER_ID} 127.0.0.1 26380 @ mymaster 127.0.0.1 6379`);
     expect(h.eventLines()).toContain('+new-epoch 5');
-    expect(h.state.settings.currentEpoch).toBe(5);
+    expect(h.state.settings.currentEpoch).toBe(5n);
     expect(h.saved.at(-1)?.masters[0].knownSentinels).toEqual([{ host: '127.0.0.1', port: 26380, runid: PEER_ID }]);
   });
 
@@ -227,11 +227,11 @@ describe('monitoring in the core', () => {
 describe('votes', () => {
   it('votes once per epoch and persists the vote before answering', () => {
     const h = new CoreHarness();
-    const first = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, PEER_ID));
-    expect(first).toEqual({ down: false, leader: PEER_ID, epoch: 1 });
-    expect(h.saved.at(-1)?.masters[0].leaderEpoch).toBe(1);
-    const second = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, 'c'.repeat(40)));
+    const first = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1n, PEER_ID));
+    expect(first).toEqual({ down: false, leader: PEER_ID, epoch: 1n });
+    expect(h.saved.at(-1)?.masters[0].leaderEpoch).toBe(1n);
+    const second = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1n, 'c'.repeat(40)));
     expect(second.leader).toBe(PEER_ID);
-    expect(h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 9999, 1, '*'))).toEqual({ down: false, leader: '*', epoch: 0 });
+    expect(h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 9999, 1n, '*'))).toEqual({ down: false, leader: '*', epoch: 0n });
   });
 });

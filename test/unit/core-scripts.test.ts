@@ -73,7 +73,7 @@ describe('notification-script', () => {
 
   it('is queued for warnings about a master that carry no instance prefix (+new-epoch, +vote-for-leader)', () => {
     const h = withNotify();
-    h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 4, PEER_ID));
+    h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 4n, PEER_ID));
     expect(argvs(h)).toEqual([
       [NOTIFY, '+new-epoch', '4'],
       [NOTIFY, '+vote-for-leader', `${PEER_ID} 4`],

@@ -10,7 +10,7 @@ import { CoreHarness, PEER_ID } from './core-fixture.js';
 function gateWithSlowDisk() {
   const writes: Array<{ config: SentinelConfig; done: (error: string | null) => void }> = [];
   const performed: string[] = [];
-  const state = { epoch: 0 };
+  const state = { epoch: 0n };
   const gate = new PersistGate({
     snapshot: () => config(state.epoch),
     write: (config, done) => writes.push({ config, done }),
@@ -19,7 +19,7 @@ function gateWithSlowDisk() {
   return { gate, writes, performed, state };
 }
 
-const config = (epoch: number): SentinelConfig => ({ ...emptySentinelConfig(), currentEpoch: epoch });
+const config = (epoch: bigint): SentinelConfig => ({ ...emptySentinelConfig(), currentEpoch: epoch });
 const persist: Action = { kind: 'persist' };
 const send = (what: string): Action => ({ kind: 'send', link: 1, conn: 'cc', generation: 1, args: [what], tag: { instance: 1, purpose: 'ignore' } });
 
@@ -33,7 +33,7 @@ describe('PersistGate', () => {
 
   it('holds everything after a persist, from the same step and later ones, until the write is done', () => {
     const { gate, performed, writes, state } = gateWithSlowDisk();
-    state.epoch = 1;
+    state.epoch = 1n;
     gate.push([send('A'), persist, send('B')]);
     gate.push([send('C')]);
     expect(performed).toEqual(['send A']);
@@ -48,7 +48,7 @@ describe('PersistGate', () => {
     const ping: Action = { kind: 'send', link: 2, conn: 'cc', generation: 1, args: ['PING'], tag: { instance: 2, purpose: 'ping' } };
     const connect: Action = { kind: 'connect', link: 3, conn: 'cc', generation: 1, host: '127.0.0.1', port: 6380 };
     const hello: Action = { kind: 'send', link: 2, conn: 'cc', generation: 1, args: ['PUBLISH', '__sentinel__:hello', 'x'], tag: { instance: 2, purpose: 'publish' } };
-    state.epoch = 1;
+    state.epoch = 1n;
     gate.push([persist, hello, ping, connect]);
     expect(performed).toEqual(['send PING', 'connect']);
     writes[0].done(null);
@@ -57,16 +57,16 @@ describe('PersistGate', () => {
 
   it('keeps at most one write in flight; the next takes the config as it stands when it starts, logs a line per flush asked for, each before what waited for it, as Redis orders them', () => {
     const { gate, performed, writes, state } = gateWithSlowDisk();
-    state.epoch = 1;
+    state.epoch = 1n;
     gate.push([persist, send('B')]);
-    state.epoch = 2;
+    state.epoch = 2n;
     gate.push([persist, send('C')]);
-    state.epoch = 3;
+    state.epoch = 3n;
     gate.push([persist, send('D')]);
-    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1]);
+    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1n]);
     writes[0].done(null);
     expect(performed).toEqual([`log: ${SAVED_LINE}`, 'send B']);
-    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1, 3]);
+    expect(writes.map((w) => w.config.currentEpoch)).toEqual([1n, 3n]);
     writes[1].done(null);
     expect(performed).toEqual([`log: ${SAVED_LINE}`, 'send B', `log: ${SAVED_LINE}`, 'send C', `log: ${SAVED_LINE}`, 'send D']);
   });
@@ -74,10 +74,10 @@ describe('PersistGate', () => {
   it('answers a waiter with the outcome of the write that covers its request, and logs a failure as Redis does', () => {
     const { gate, performed, writes, state } = gateWithSlowDisk();
     const outcomes: Array<[number, string | null]> = [];
-    state.epoch = 1;
+    state.epoch = 1n;
     gate.push([persist]);
     gate.whenWritten(gate.requests, (e) => outcomes.push([1, e]));
-    state.epoch = 2;
+    state.epoch = 2n;
     gate.push([persist]);
     gate.whenWritten(gate.requests, (e) => outcomes.push([2, e]));
     writes[0].done(null);
@@ -95,7 +95,7 @@ describe('PersistGate', () => {
   it('is idle only once the write is done and nothing is held', () => {
     const { gate, writes, state } = gateWithSlowDisk();
     let idle = false;
-    state.epoch = 1;
+    state.epoch = 1n;
     gate.push([persist, send('B')]);
     gate.whenIdle(() => (idle = true));
     expect(idle).toBe(false);
@@ -115,8 +115,8 @@ describe('a core', () => {
 
   it('queues the vote to disk ahead of its announcement', () => {
     const h = new CoreHarness();
-    const answer = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1, PEER_ID));
-    expect(answer).toMatchObject({ leader: PEER_ID, epoch: 1 });
+    const answer = h.command((cx) => isMasterDownByAddr(cx, '127.0.0.1', 6379, 1n, PEER_ID));
+    expect(answer).toMatchObject({ leader: PEER_ID, epoch: 1n });
     const kinds = (h.lastOutput?.actions ?? []).map((a) => (a.kind === 'event' ? a.event.type : a.kind));
     const vote = kinds.indexOf('+vote-for-leader');
     expect(vote).toBeGreaterThan(0);

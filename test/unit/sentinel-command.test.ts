@@ -745,8 +745,8 @@ describe('SENTINEL IS-MASTER-DOWN-BY-ADDR', () => {
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '3', 'abc')).toBe('*3\r\n:0\r\n$3\r\nabc\r\n:3\r\n');
     expect(timeline(h.actions)).toEqual([SAVED, '+new-epoch 3', SAVED, '+vote-for-leader abc 3']);
     expect(h.saved).toHaveLength(2);
-    expect(h.saved[1]).toMatchObject({ currentEpoch: 3 });
-    expect(h.saved[1].masters[0].leaderEpoch).toBe(3);
+    expect(h.saved[1]).toMatchObject({ currentEpoch: 3n });
+    expect(h.saved[1].masters[0].leaderEpoch).toBe(3n);
 
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '3', 'def')).toBe('*3\r\n:0\r\n$3\r\nabc\r\n:3\r\n');
     expect(sent(h, 'is-master-down-by-addr', '127.0.0.1', '6379', '2', 'def')).toBe('*3\r\n:0\r\n$3\r\nabc\r\n:3\r\n');

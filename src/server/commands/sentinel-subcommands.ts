@@ -234,10 +234,11 @@ function isMasterDownByAddr(
   runid: string,
 ): Reply {
   const port = parseStrictInt(portText);
-  const epoch = parseStrictInt(epochText);
+  const epoch = parseInt64(epochText);
   if (port === null || epoch === null) return err('value is not an integer or out of range');
-  const answer = ops.isMasterDownByAddr(cx, ip, port, epoch, runid);
-  return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(answer.epoch)]);
+  // A long long cast to Redis's uint64_t epoch (-1 is 2^64-1), answered cast back.
+  const answer = ops.isMasterDownByAddr(cx, ip, port, BigInt.asUintN(64, epoch), runid);
+  return array([integer(answer.down ? 1 : 0), bulk(answer.leader), integer(BigInt.asIntN(64, answer.epoch))]);
 }
 
 function monitor(cx: StepContext, name: string, host: string, portText: string, quorumText: string): Reply {
