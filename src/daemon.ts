@@ -24,6 +24,7 @@ import type { Reply } from './resp/reply.js';
 import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
 import { clientsWithinOpenFiles, readOpenFilesLimit, type ClientsWithinLimit } from './server/open-files.js';
 import { SentinelServer } from './server/server.js';
+import { HttpListener, httpOptions } from './http/http-listener.js';
 import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
 
@@ -57,6 +58,10 @@ export class Daemon {
   /** What is wrong with the tls-* settings, reported at start as Redis does. */
   private readonly tlsError: string | null = null;
   private readonly openFiles: ClientsWithinLimit;
+  /** Beyond Redis: the HTTP listener, when http-port is set. */
+  private readonly http: HttpListener | null = null;
+  private httpError: string | null = null;
+  private listening = false;
 
   constructor(private readonly opts: DaemonOptions) {
     const { config, logger } = opts;
@@ -118,6 +123,20 @@ export class Daemon {
       onShutdown: () => void this.shutdown(0),
     });
     this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.sentinel.state.tuning.switchAnnounceHoldMs);
+    const http = httpOptions(config.server, tls);
+    if (typeof http === 'string') this.httpError = http;
+    else if (http !== null) {
+      this.http = new HttpListener(
+        http,
+        {
+          info: () => this.query(sentinelInfo),
+          command: (argv) => this.query((cx) => sentinelCommand(cx, argv, COMMAND_ENVIRONMENT)),
+          currentEpoch: () => this.query((cx) => cx.settings.currentEpoch),
+          ready: () => this.listening && this.query(sentinelInfo).tiltMs === null,
+        },
+        (level, message) => logger.log(level, message),
+      );
+    }
   }
 
   async start(): Promise<void> {
@@ -133,6 +152,14 @@ export class Daemon {
     if (this.openFiles.fatal !== null) throw new Error(this.openFiles.fatal);
     log.log('notice', 'monotonic clock: POSIX clock_gettime');
     await this.server.listen();
+    if (this.httpError !== null) throw new Error(this.httpError);
+    if (this.http) {
+      const wanted = this.http.port;
+      await this.http.listen().catch((e: NodeJS.ErrnoException) => {
+        throw new Error(`Could not create the HTTP listener on port ${wanted}: ${e.message}`);
+      });
+    }
+    this.listening = true;
     const { port, tls } = this.opts.config.server;
     log.log('notice', `Running mode=sentinel, port=${port !== 0 ? port : tls.port}.`);
     if (this.server.aclLoadError !== null) {
@@ -199,6 +226,7 @@ export class Daemon {
         const e = action.event;
         this.opts.logger.log(e.level, `${e.type} ${e.message}`);
         if (e.level !== 'debug') this.publisher.publish(e.type, e.message);
+        this.http?.event(e, Date.now());
         break;
       }
       case 'log':
@@ -261,8 +289,12 @@ export class Daemon {
     };
     const { timings } = this.sentinel.state;
     const defaults = { downAfterMs: timings.defaultDownAfter, failoverTimeoutMs: timings.defaultFailoverTimeout };
+    const began = performance.now();
     flushConfigFile(this.opts.configPath, (old) => this.renderer.render(old, server, sentinel, defaults)).then(
-      () => done(null),
+      () => {
+        this.http?.metrics.observeConfigFlush((performance.now() - began) / 1000);
+        done(null);
+      },
       (e: unknown) => done(strerror(e)),
     );
   }
@@ -279,6 +311,7 @@ export class Daemon {
     await this.renderer.close();
     this.links.closeAll();
     this.publisher.flush();
+    await this.http?.close();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');
     await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
     await log.close();

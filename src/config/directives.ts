@@ -298,6 +298,17 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
 ];
 
 /**
+ * Beyond Redis: directives of our own. The HTTP listener (metrics, JSON, events), off while
+ * http-port is 0. redis-sentinel refuses these lines, so a config without them behaves as before.
+ */
+export const ADDITIONAL_DIRECTIVES: readonly DirectiveSpec[] = [
+  { name: 'http-port', kind: 'numeric', ctype: 'int', min: 0n, max: 65535n, default: 0n, format: 'integer' },
+  { name: 'http-bind', kind: 'string', default: '127.0.0.1', emptyIsNull: false },
+  { name: 'http-token', kind: 'string', default: null, emptyIsNull: true },
+  { name: 'http-tls', kind: 'bool', default: false },
+];
+
+/**
  * Recognised by the loader although they are not in the table: accepted and
  * ignored when they have exactly one argument. A rewrite comments them out
  * (`# ??? ...`) because it does not know them.
@@ -308,7 +319,7 @@ export const DEPRECATED_DIRECTIVES: readonly string[] = ['list-max-ziplist-entri
 export const LOADER_DIRECTIVES: readonly string[] = ['include', 'rename-command', 'user', 'loadmodule', 'sentinel'];
 
 const BY_NAME = new Map<string, DirectiveSpec>();
-for (const spec of DIRECTIVES) {
+for (const spec of [...DIRECTIVES, ...ADDITIONAL_DIRECTIVES]) {
   BY_NAME.set(spec.name, spec);
   if (spec.alias !== undefined) BY_NAME.set(spec.alias, spec);
 }

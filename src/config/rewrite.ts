@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { rewriteLines } from './directive-format.js';
 import type { DirectiveSpec } from './directives.js';
-import { canonicalDirectiveName, DIRECTIVES, LOADER_DIRECTIVES, lookupDirective } from './directives.js';
+import { ADDITIONAL_DIRECTIVES, canonicalDirectiveName, DIRECTIVES, LOADER_DIRECTIVES, lookupDirective } from './directives.js';
 import { DEFAULT_PARALLEL_SYNCS, type SentinelConfig } from './model.js';
 import type { ServerOptions } from './server-options.js';
 import { directiveValue } from './server-options.js';
@@ -129,7 +129,7 @@ export function rewriteConfig(
 }
 
 function rewriteServerOptions(state: RewriteState, server: ServerOptions): void {
-  for (const spec of DIRECTIVES) {
+  for (const spec of [...DIRECTIVES, ...ADDITIONAL_DIRECTIVES]) {
     const lines = rewriteLines(spec, directiveValue(spec, server), server.dir);
     if (lines === null) {
       state.markProcessed(spec.name);
