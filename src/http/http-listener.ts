@@ -6,6 +6,7 @@ import { lookupDirective } from '../config/directives.js';
 import { directiveValue, type ServerOptions } from '../config/server-options.js';
 import type { LogLevel, SentinelEvent } from '../core/events.js';
 import { FailoverTimeline } from './failover-timeline.js';
+import { STATUS_PAGE } from './status-page.js';
 import { SentinelMetrics } from './metrics.js';
 import { takeSnapshot, type MasterDetails, type SentinelView } from './sentinel-view.js';
 
@@ -36,7 +37,7 @@ const EVENT_STREAM_BACKLOG_LIMIT = 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
 
 /**
- * Beyond Redis: the opt-in HTTP listener (`http-port`). GET /metrics (Prometheus),
+ * Beyond Redis: the opt-in HTTP listener (`http-port`). GET / (the status page), /metrics (Prometheus),
  * /v1/masters and /v1/masters/{name} (JSON), /v1/events (every event as Server-Sent
  * Events), /healthz and /readyz (for probes). Read-only: nothing here changes the sentinel.
  */
@@ -106,12 +107,14 @@ export class HttpListener {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
       if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
       if (path === '/readyz') return this.view.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready\n');
-      if (!this.authorized(req)) return send(res, 401, 'text/plain', 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer' });
+      if (!this.authorized(req, url)) return send(res, 401, 'text/plain', 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer' });
+      if (path === '/') return send(res, 200, 'text/html; charset=utf-8', STATUS_PAGE);
       if (path === '/metrics') return send(res, 200, this.metrics.registry.contentType, await this.metrics.render());
       if (path === '/v1/masters') return json(res, 200, takeSnapshot(this.view).masters.map((m) => this.masterJson(m)));
       const one = /^\/v1\/masters\/([^/]+)$/.exec(path);
@@ -129,10 +132,12 @@ export class HttpListener {
     }
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /** The bearer token, or `?token=` (the status page's EventSource cannot send headers). */
+  private authorized(req: IncomingMessage, url: URL): boolean {
     if (this.opts.token === null) return true;
-    const given = Buffer.from(req.headers.authorization ?? '');
-    const expected = Buffer.from(`Bearer ${this.opts.token}`);
+    const expected = Buffer.from(this.opts.token);
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? ''));
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
