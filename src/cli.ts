@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import yargs from 'yargs';
 import { argvToConfigText } from './config/argv.js';
@@ -8,6 +8,7 @@ import { decodeBytes, encodeBytes } from './config/split-args.js';
 import { assembleConfigText, ConfigError, ConfigOpenError, parseConfig, type LoadedConfig } from './config/load.js';
 import { strerror } from './config/strerror.js';
 import { Daemon } from './daemon.js';
+import { runDemo } from './demo.js';
 import { createLogger, type LogLevel } from './events/log.js';
 import { FAST_TUNING, REDIS_TUNING } from './core/timing.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
@@ -45,6 +46,7 @@ function usage(): string {
         '       sentinel - (read config from stdin)',
         '       sentinel -v or --version',
         '       sentinel -h or --help',
+        '       sentinel demo (a master, two replicas and three sentinels on free ports, with the status page)',
         '',
         'Every "--name value ..." option is a config line, as with redis-sentinel:',
         '  sentinel /etc/redis/sentinel.conf --port 26380 --loglevel debug',
@@ -69,6 +71,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === '-h' || argv[0] === '--help') {
     process.stdout.write(`${await usage()}\n`);
+    return;
+  }
+  // Beyond Redis: a local topology to try it (a config file named `demo` still wins).
+  if (argv[0] === 'demo' && argv.length === 1 && !existsSync('demo')) {
+    try {
+      await runDemo();
+    } catch (e) {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    }
     return;
   }
 
