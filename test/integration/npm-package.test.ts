@@ -1,7 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freeLowPort } from '../harness/ports.js';
 import type { ManagedProcess } from '../harness/process.js';
 import { rawCommand } from '../harness/raw-client.js';
@@ -17,6 +17,21 @@ import type { RespValue } from '../harness/resp.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const h = useHarness('npm-package');
+
+/** Process groups of the commands still running, killed if the test ends (by timeout) before they do. */
+const running = new Set<number>();
+// Registered after useHarness, so it runs before the harness removes the directories they work in.
+afterAll(() => {
+  for (const pgid of running) killGroup(pgid);
+});
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
 
 interface RunResult {
   code: number | null;
@@ -44,24 +59,21 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
   return new Promise((resolveRun) => {
     const child = spawn(command, args, { cwd, env: childEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    const pgid = child.pid;
+    if (pgid !== undefined) running.add(pgid);
+    const done = (result: RunResult) => {
+      clearTimeout(timer);
+      if (pgid !== undefined) running.delete(pgid);
+      resolveRun(result);
+    };
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
     const timer = setTimeout(() => {
       output += `\n[killed after ${timeoutMs} ms]`;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
+      if (pgid !== undefined) killGroup(pgid);
     }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolveRun({ code: null, output: `${output}\n${e.message}` });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, output });
-    });
+    child.on('error', (e) => done({ code: null, output: `${output}\n${e.message}` }));
+    child.on('close', (code) => done({ code, output }));
   });
 }
 
