@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Replies captured from the real redis-sentinel 7.0.15, served byte for byte.
- * The files live next to the sources; tsc does not copy them, so a build run
- * from dist/src/server reads them from the source tree.
+ * The files live next to the sources. tsc does not copy them: `npm run build` and
+ * `prepack` do (scripts/copy-fixtures.js), which is how the npm package, shipping
+ * dist/src only, has them; a dist made by tsc alone reads them from the source tree.
  */
 const FIXTURE_DIRS = [new URL('./fixtures/', import.meta.url), new URL('../../../src/server/fixtures/', import.meta.url)];
 

@@ -42,6 +42,34 @@ export async function freePort(): Promise<number> {
   throw new Error('could not find a free loopback port in 50 attempts');
 }
 
+const LOW_PORT_MIN = 10000;
+const LOW_PORT_END = 32768;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free loopback port below 32768, for a process that must listen outside Linux's
+ * ephemeral range (32768-60999), where a port found free can be taken meanwhile by
+ * any outgoing connection on the machine; same rules as `freePort` otherwise.
+ */
+export async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW_PORT_MIN + Math.floor(Math.random() * (LOW_PORT_END - LOW_PORT_MIN));
+    if (reserved(port) || handedOut.has(port)) continue;
+    if (!(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`could not find a free loopback port below ${LOW_PORT_END} in 200 attempts`);
+}
+
 /** Several distinct free ports at once. */
 export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
