@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { useHarness, waitFor } from '../harness/index.js';
+import { makeCertificates, tlsDirectives } from '../harness/tls.js';
 
 /**
  * The HTTP listener (an addition, `http-port`): redis_exporter's sentinel metrics with its names
@@ -183,5 +186,27 @@ describe('the HTTP listener', () => {
     const s = await h.startSentinel({ monitors: [{ name: 'mymaster', port: master.port, quorum: 1 }] });
     expect(s.process.log()).not.toMatch(/HTTP/);
     expect(s.configLines('http-port')).toEqual([]);
+  }, 30_000);
+
+  it('speaks HTTPS with the RESP port certificate when http-tls is yes', async () => {
+    const certs = makeCertificates(h.root);
+    const master = await h.startRedis();
+    const httpPort = await h.port();
+    const tlsPort = await h.port();
+    await h.startSentinel({
+      monitors: [{ name: 'mymaster', port: master.port, quorum: 1 }],
+      configLines: [`tls-port ${tlsPort}`, ...tlsDirectives(certs).map(([k, v]) => `${k} ${v}`), 'tls-auth-clients no', `http-port ${httpPort}`, 'http-tls yes'],
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: httpPort, path: '/metrics', ca: readFileSync(certs.caFile), servername: 'localhost', timeout: 5000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    // Plain HTTP on the HTTPS port gets no answer a client could take for one.
+    await expect(get(httpPort, '/healthz')).rejects.toThrow();
   }, 30_000);
 });
