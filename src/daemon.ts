@@ -10,7 +10,7 @@ import { clientLimits } from './config/server-options.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { masterNames, sentinelInfo } from './core/operations.js';
+import { linkLatencies, masterNames, sentinelInfo } from './core/operations.js';
 import { Sentinel, type Input, type InputBody, type StepOutput } from './core/sentinel.js';
 import type { StepContext } from './core/step-context.js';
 import type { Timings, Tuning } from './core/timing.js';
@@ -132,6 +132,7 @@ export class Daemon {
           info: () => this.query(sentinelInfo),
           command: (argv) => this.query((cx) => sentinelCommand(cx, argv, COMMAND_ENVIRONMENT)),
           currentEpoch: () => this.query((cx) => cx.settings.currentEpoch),
+          linkLatencies: () => this.query(linkLatencies),
           ready: () => this.listening && this.query(sentinelInfo).tiltMs === null,
         },
         (level, message) => logger.log(level, message),

@@ -39,6 +39,8 @@ export interface Link {
   lastAvailTime: number;
   lastPongTime: number;
   lastReconnTime: number;
+  /** Beyond Redis, for metrics: the round trip of the last PING answered in time; -1 before any. */
+  lastPingRttMs: number;
 }
 
 export interface Flags {
@@ -178,6 +180,7 @@ export function newLink(id: number, now: number): Link {
     lastAvailTime: now,
     lastPongTime: now,
     lastReconnTime: 0,
+    lastPingRttMs: -1,
   };
 }
 

@@ -29,6 +29,27 @@ export type Fields = Array<[string, string]>;
 
 // ---------------------------------------------------------------- queries
 
+export interface LinkLatency {
+  master: string;
+  role: 'master' | 'slave' | 'sentinel';
+  address: string;
+  /** The last answered PING's round trip; -1 when none was answered yet. */
+  rttMs: number;
+}
+
+/** Beyond Redis, for metrics: the last PING round trip of every link, per master. */
+export function linkLatencies(cx: StepContext): LinkLatency[] {
+  const out: LinkLatency[] = [];
+  for (const m of cx.masters.values()) {
+    const add = (role: LinkLatency['role'], ri: { addr: { ip: string; port: number }; link: { lastPingRttMs: number } }) =>
+      out.push({ master: m.name, role, address: `${ri.addr.ip}:${ri.addr.port}`, rttMs: ri.link.lastPingRttMs });
+    add('master', m);
+    for (const r of m.replicas.values()) add('slave', r);
+    for (const s of m.sentinels.values()) add('sentinel', s);
+  }
+  return out;
+}
+
 export function masterNames(cx: StepContext): string[] {
   return [...cx.masters.keys()];
 }

@@ -57,6 +57,7 @@ function handlePingReply(cx: StepContext, ri: Instance, reply: ObservedReply): v
     const text = reply.value;
     if (text.startsWith('PONG') || text.startsWith('LOADING') || text.startsWith('MASTERDOWN')) {
       link.lastAvailTime = now;
+      if (link.actPingTime !== 0) link.lastPingRttMs = now - link.actPingTime;
       link.actPingTime = 0;
       if (text.startsWith('PONG') && ri.kind === 'master') ri.flags.masterReboot = false;
     } else if (text.startsWith('BUSY') && ri.flags.sdown && !ri.flags.scriptKillSent) {

@@ -58,6 +58,18 @@ export class SentinelMetrics {
     });
     const metrics = this;
     new Gauge({
+      name: 'sentinel_link_ping_rtt_seconds',
+      help: 'Round trip of the last PING answered on each link (masters, replicas, sentinels)',
+      labelNames: ['master_name', 'role', 'address'],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of metrics.current().links) {
+          if (l.rttMs >= 0) this.set({ master_name: l.master, role: l.role, address: l.address }, l.rttMs / 1000);
+        }
+      },
+    });
+    new Gauge({
       name: 'sentinel_current_epoch',
       help: "The sentinel's current epoch",
       registers,

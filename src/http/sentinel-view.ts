@@ -1,4 +1,4 @@
-import type { SentinelInfo } from '../core/operations.js';
+import type { LinkLatency, SentinelInfo } from '../core/operations.js';
 import type { Reply } from '../resp/reply.js';
 
 /** What the HTTP side may ask the daemon: read-only, answered from the core's current state. */
@@ -7,6 +7,7 @@ export interface SentinelView {
   /** A read-only SENTINEL subcommand (MASTERS, MASTER, REPLICAS, SENTINELS, CKQUORUM), as a client gets it. */
   command(argv: string[]): Reply;
   currentEpoch(): bigint;
+  linkLatencies(): LinkLatency[];
   /** Config loaded, listening, not in TILT. */
   ready(): boolean;
 }
@@ -27,6 +28,7 @@ export interface SentinelSnapshot {
   queuedScripts: number;
   simulateFailureFlags: number;
   currentEpoch: bigint;
+  links: LinkLatency[];
   masters: MasterDetails[];
 }
 
@@ -50,6 +52,7 @@ export function takeSnapshot(view: SentinelView): SentinelSnapshot {
     queuedScripts: info.queuedScripts,
     simulateFailureFlags: info.simulatedFailureFlags,
     currentEpoch: view.currentEpoch(),
+    links: view.linkLatencies(),
     masters,
   };
 }

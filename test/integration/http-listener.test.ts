@@ -112,6 +112,12 @@ describe('the HTTP listener', () => {
     expect(metrics.get(`redis_sentinel_master_last_ok_ping_reply_seconds{${labels}}`)).toBeLessThan(2);
     expect(metrics.get('sentinel_current_epoch')).toBe(0);
     expect(metrics.get('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    for (const [role, port] of [['master', master.port], ['slave', replica.port]] as const) {
+      const rtt = metrics.get(`sentinel_link_ping_rtt_seconds{master_name="mymaster",role="${role}",address="127.0.0.1:${port}"}`);
+      // Loopback: a PING answers within a few ms (the timer's step is the bound's slack).
+      expect(rtt, `${role} link round trip`).toBeGreaterThanOrEqual(0);
+      expect(rtt, `${role} link round trip`).toBeLessThan(0.25);
+    }
 
     const stream = openEvents(httpPort);
     const pubsub = await h.events(s.port);
