@@ -26,6 +26,7 @@ import { clientsWithinOpenFiles, readOpenFilesLimit, type ClientsWithinLimit } f
 import { SentinelServer } from './server/server.js';
 import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
+import { NOT_SUPERVISED, type Supervision } from './supervision/supervise.js';
 
 export interface DaemonOptions {
   config: LoadedConfig;
@@ -36,6 +37,8 @@ export interface DaemonOptions {
   resolver?: HostResolver;
   timings?: Partial<Timings>;
   tuning?: Tuning;
+  /** What the `supervised` setting came to; not supervised unless told. */
+  supervision?: Supervision;
 }
 
 /**
@@ -57,8 +60,10 @@ export class Daemon {
   /** What is wrong with the tls-* settings, reported at start as Redis does. */
   private readonly tlsError: string | null = null;
   private readonly openFiles: ClientsWithinLimit;
+  private readonly supervision: Supervision;
 
   constructor(private readonly opts: DaemonOptions) {
+    this.supervision = opts.supervision ?? NOT_SUPERVISED;
     const { config, logger } = opts;
     let tls: TlsSetup | null = null;
     if (tlsWanted(config.server.tls)) {
@@ -116,6 +121,7 @@ export class Daemon {
       startTime: Date.now(),
       aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
+      supervised: this.supervision.supervised,
     });
     this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.sentinel.state.tuning.switchAnnounceHoldMs);
   }
@@ -141,6 +147,8 @@ export class Daemon {
     }
     this.resolver.start();
     this.input({ kind: 'start' });
+    // Redis tells systemd before its event loop runs its first timer.
+    await this.supervision.ready();
     this.scheduleTick(0);
   }
 
@@ -273,6 +281,8 @@ export class Daemon {
     log.log('warning', 'User requested shutdown...');
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    // Bounded: a stuck notification must not keep the process from exiting.
+    await Promise.race([this.supervision.stopping(), new Promise((r) => setTimeout(r, STOPPING_WAIT_MS))]);
     this.resolver.stop();
     // A write under way finishes, and what waited for it goes out, before the links close.
     await new Promise<void>((resolve) => this.gate.whenIdle(resolve));
@@ -285,6 +295,9 @@ export class Daemon {
     process.exit(exitCode);
   }
 }
+
+/** How long shutdown waits for STOPPING=1 to be sent; Redis's sd_notify() does not wait for anyone to read it. */
+const STOPPING_WAIT_MS = 1000;
 
 const COMMAND_ENVIRONMENT: CommandEnvironment = {
   isExecutable: (path) => {
