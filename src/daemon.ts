@@ -147,8 +147,14 @@ export class Daemon {
     }
     this.resolver.start();
     this.input({ kind: 'start' });
-    // Redis tells systemd before its event loop runs its first timer.
-    await this.supervision.ready();
+    if (this.supervision.tellsSystemd) {
+      // redis-sentinel saves its config and logs its ID and monitors (sentinelIsRunning) before
+      // READY=1, and sends it before its first timer runs.
+      const started = this.gate.requests;
+      await new Promise<void>((resolve) => this.gate.whenWritten(started, () => resolve()));
+      // A SIGTERM during that write already sent STOPPING=1.
+      if (!this.stopping) await this.supervision.ready();
+    }
     this.scheduleTick(0);
   }
 

@@ -6,6 +6,8 @@ import type { Notifier } from './sd-notify.js';
 export interface Supervision {
   /** INFO `process_supervised`. */
   readonly supervised: 'no' | 'upstart' | 'systemd';
+  /** ready() and stopping() send something (and log any failure). */
+  readonly tellsSystemd: boolean;
   /** Once listening and monitoring, as redis-sentinel after sentinelIsRunning(). */
   ready(): Promise<void>;
   /** Right after "User requested shutdown...". */
@@ -19,7 +21,7 @@ export interface SupervisionEnvironment {
   stopSelf: () => void;
 }
 
-export const NOT_SUPERVISED: Supervision = { supervised: 'no', ready: async () => {}, stopping: async () => {} };
+export const NOT_SUPERVISED: Supervision = { supervised: 'no', tellsSystemd: false, ready: async () => {}, stopping: async () => {} };
 
 /**
  * redis-sentinel 7.0's redisIsSupervised(), with its log lines, called where Redis calls it:
@@ -74,6 +76,7 @@ export async function supervise(configured: Supervised, logger: Logger, environm
   const tellsSystemd = supervisedMode === 'systemd';
   return {
     supervised: supervised && mode !== 'auto' && mode !== 'no' ? mode : 'no',
+    tellsSystemd,
     ready: async () => {
       if (!tellsSystemd) return;
       await communicate('STATUS=Ready to accept connections\n');
