@@ -22,9 +22,11 @@ const SUN_PATH_BYTES = 108;
  *
  * The socket is AF_UNIX SOCK_DGRAM, which Node cannot open (node:dgram is UDP only), so
  * without a native addon some other process must send. The choices were:
- * - `systemd-notify` once per message: in systemd 252 it adds a BARRIER=1 exchange per
- *   call, and with --no-block it exits at once, before systemd has looked up which unit
- *   its pid belongs to, so READY=1 can be dropped ("Cannot find unit for notify message").
+ * - `systemd-notify` once per message: systemd 252's joins its fields into one datagram
+ *   without the final newline ("READY=1\nSTATUS=...") and follows it with a BARRIER=1
+ *   datagram from yet another process, waiting until the manager has read both; with
+ *   --no-block it exits at once, and systemd drops a message whose sender is gone before
+ *   it is attributed to a unit (systemd-notify(1)), READY=1 included.
  * - python3: not installed on every Debian system.
  * - perl: perl-base is Essential on Debian (always installed) and carries Socket. One
  *   helper, started at the first message, stays in the service's cgroup for the daemon's
