@@ -75,7 +75,8 @@ async function lifecycle(impl: SentinelImpl, mode: 'systemd' | 'auto', socketNam
     impl,
     name: impl,
     monitors: [{ name: 'm', port: await h.port(), quorum: 1 }],
-    args: ['--supervised', mode, '--loglevel', 'verbose'],
+    // As packaging/systemd/ts-sentinel.service starts it, and verbose for the auto-detection line.
+    args: ['--supervised', mode, '--daemonize', 'no', '--loglevel', 'verbose'],
     env: { ...process.env, NOTIFY_SOCKET: socketName },
   });
   let readySender: Run['readySender'] = null;
