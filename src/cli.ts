@@ -13,6 +13,8 @@ import { createLogger, type LogLevel } from './events/log.js';
 import { FAST_TUNING, REDIS_TUNING } from './core/timing.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver, recordingResolver } from './links/resolver.js';
+import { perlNotifier } from './supervision/sd-notify.js';
+import { supervise } from './supervision/supervise.js';
 
 export const VERSION = '0.1.0';
 const REDIS_VERSION = '7.0.15';
@@ -147,11 +149,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   for (const warning of loaded.warnings) logger.log('warning', warning);
+  const supervision = await supervise(loaded.server.supervised, logger, {
+    env: process.env,
+    notifier: perlNotifier(process.env.NOTIFY_SOCKET),
+    stopSelf: () => process.kill(process.pid, 'SIGSTOP'),
+  });
 
   const daemon = new Daemon({
     config: loaded,
     configPath,
     logger,
+    supervision,
     resolver,
     executable: resolvePath(process.argv[1] ?? 'sentinel'),
     tuning: ext.timing === 'redis' ? REDIS_TUNING : FAST_TUNING,

@@ -27,6 +27,7 @@ import { SentinelServer } from './server/server.js';
 import { HttpListener, httpOptions } from './http/http-listener.js';
 import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
+import { NOT_SUPERVISED, type Supervision } from './supervision/supervise.js';
 
 export interface DaemonOptions {
   config: LoadedConfig;
@@ -37,6 +38,8 @@ export interface DaemonOptions {
   resolver?: HostResolver;
   timings?: Partial<Timings>;
   tuning?: Tuning;
+  /** What the `supervised` setting came to; not supervised unless told. */
+  supervision?: Supervision;
 }
 
 /**
@@ -62,8 +65,10 @@ export class Daemon {
   private readonly http: HttpListener | null = null;
   private httpError: string | null = null;
   private listening = false;
+  private readonly supervision: Supervision;
 
   constructor(private readonly opts: DaemonOptions) {
+    this.supervision = opts.supervision ?? NOT_SUPERVISED;
     const { config, logger } = opts;
     let tls: TlsSetup | null = null;
     if (tlsWanted(config.server.tls)) {
@@ -121,6 +126,7 @@ export class Daemon {
       startTime: Date.now(),
       aclUsers: config.server.users,
       onShutdown: () => void this.shutdown(0),
+      supervised: this.supervision.supervised,
     });
     this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.sentinel.state.tuning.switchAnnounceHoldMs);
     const http = httpOptions(config.server, tls);
@@ -169,6 +175,14 @@ export class Daemon {
     }
     this.resolver.start();
     this.input({ kind: 'start' });
+    if (this.supervision.tellsSystemd) {
+      // redis-sentinel saves its config and logs its ID and monitors (sentinelIsRunning) before
+      // READY=1, and sends it before its first timer runs.
+      const started = this.gate.requests;
+      await new Promise<void>((resolve) => this.gate.whenWritten(started, () => resolve()));
+      // A SIGTERM during that write already sent STOPPING=1.
+      if (!this.stopping) await this.supervision.ready();
+    }
     this.scheduleTick(0);
   }
 
@@ -306,6 +320,8 @@ export class Daemon {
     log.log('warning', 'User requested shutdown...');
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    // Bounded: a stuck notification must not keep the process from exiting.
+    await Promise.race([this.supervision.stopping(), new Promise((r) => setTimeout(r, STOPPING_WAIT_MS))]);
     this.resolver.stop();
     // A write under way finishes, and what waited for it goes out, before the links close.
     await new Promise<void>((resolve) => this.gate.whenIdle(resolve));
@@ -319,6 +335,9 @@ export class Daemon {
     process.exit(exitCode);
   }
 }
+
+/** How long shutdown waits for STOPPING=1 to be sent; Redis's sd_notify() does not wait for anyone to read it. */
+const STOPPING_WAIT_MS = 1000;
 
 const COMMAND_ENVIRONMENT: CommandEnvironment = {
   isExecutable: (path) => {

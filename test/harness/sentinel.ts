@@ -50,6 +50,8 @@ export interface SentinelOptions {
   configLines?: string[];
   /** More command line arguments after the config path, e.g. ['--loglevel', 'debug']. */
   args?: string[];
+  /** The process's environment; the test runner's unless told. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The sentinel.conf a test starts from: the user-written part only; the daemon adds its state. */
@@ -95,7 +97,7 @@ export class SentinelProcess {
       const configPath = join(dir, 'sentinel.conf');
       writeFileSync(configPath, sentinelConfigText(port, dir, opts));
       const { command, args } = commandLine(impl, configPath, opts.args ?? []);
-      const proc = new ManagedProcess({ name, command, args, cwd: dir, logDir: dir }).start();
+      const proc = new ManagedProcess({ name, command, args, cwd: dir, logDir: dir, env: opts.env }).start();
       const state = await waitUntilServing(proc, port, 15_000).catch(async (e: unknown) => {
         await proc.stop();
         throw e;
