@@ -25,7 +25,8 @@ function httpStatus(port: number, path: string): Promise<number> {
 
 describe('sentinel demo', () => {
   it('starts a working topology with the status page, and Ctrl-C stops it and removes its files', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: if the test fails, the group goes down whole, the demo's children with it.
+    const child = spawn(process.execPath, [BIN, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -58,7 +59,7 @@ describe('sentinel demo', () => {
       // Nothing answers on the demo's ports any more.
       for (const port of [...sentinels, master]) await expect(rawCommand(port, ['PING'])).rejects.toThrow();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }
   }, 90_000);
 });
