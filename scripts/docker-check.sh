@@ -31,20 +31,26 @@ DEADLINE=$((SECONDS + BUDGET))
 WORK=""
 DOCKERD_PID=""
 COMPOSE_UP=0
+CHILD=""
+RESULT=""
 
 say() { printf '[docker-check %3ds] %s\n' "$((SECONDS - START))" "$*"; }
 
-skip() {
+banner() {
   printf '\n==================================================================\n'
-  printf 'SKIPPED: %s\n' "$*"
+  printf '%s\n' "$*"
   printf '==================================================================\n\n'
+}
+
+# The verdict is printed by the cleanup, after the teardown, so that it is the last line.
+skip() {
+  RESULT="SKIPPED: $*"
+  [ -n "$WORK" ] || banner "$RESULT"
   exit 0
 }
 
 fail() {
-  printf '\n==================================================================\n' >&2
-  printf 'FAILED: %s\n' "$*" >&2
-  printf '==================================================================\n\n' >&2
+  RESULT="FAILED: $*"
   exit 1
 }
 
@@ -64,16 +70,28 @@ limit() {
   [ "$1" -lt "$left" ] && echo "$1" || echo "$left"
 }
 
-# run_limited SECONDS LOG COMMAND...: the command with a timeout, its output in LOG.
-run_limited() {
-  local secs log rc
-  secs=$(limit "$1")
-  log=$2
+# bounded SECONDS LOG COMMAND...: the command with a timeout, its output in LOG. It runs in
+# the background so that a signal to this script is acted on at once (bash runs a trap only
+# after a foreground child ends, and timeout puts its child in a process group of its own,
+# out of reach of a terminal's Ctrl-C); the cleanup stops it.
+bounded() {
+  local secs=$1 log=$2 rc
   shift 2
-  timeout --kill-after=5 "$secs" "$@" >>"$WORK/$log" 2>&1
+  timeout --kill-after=5 "$secs" "$@" >>"$WORK/$log" 2>&1 &
+  CHILD=$!
+  wait "$CHILD"
   rc=$?
+  CHILD=""
   [ "$rc" = 124 ] && echo "(timed out after ${secs}s: $*)" >>"$WORK/$log"
   return "$rc"
+}
+
+# run_limited SECONDS LOG COMMAND...: bounded, and within what is left of the budget.
+run_limited() {
+  local secs
+  secs=$(limit "$1")
+  shift
+  bounded "$secs" "$@"
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: poll until the command succeeds.
@@ -94,10 +112,12 @@ cli() { timeout 5 redis-cli -p "$1" "${@:2}"; }
 cleanup() {
   local rc=$?
   set +e
+  trap '' INT TERM
+  [ -n "$CHILD" ] && kill "$CHILD" 2>/dev/null && wait "$CHILD" 2>/dev/null
   if [ -n "$DOCKERD_PID" ]; then
     say "tearing down"
     if [ "$COMPOSE_UP" = 1 ]; then
-      (cd "$ROOT" && timeout 60 "${COMPOSE[@]}" -p "$PROJECT" down -v --timeout 5 >>"$WORK/compose-down.log" 2>&1)
+      timeout 60 "${COMPOSE[@]}" -p "$PROJECT" down -v --timeout 5 >>"$WORK/compose-down.log" 2>&1
     fi
     timeout 30 docker rm -f -v tss-check-run >/dev/null 2>&1
     # The daemon is ours alone: stopping it stops its containerd with it.
@@ -121,6 +141,13 @@ cleanup() {
     else
       rm -rf "$WORK"
     fi
+  fi
+  if [ -n "$RESULT" ]; then
+    case "$RESULT" in FAILED*) banner "$RESULT" >&2 ;; *) banner "$RESULT" ;; esac
+  elif [ "$rc" = 0 ]; then
+    banner "PASS in $((SECONDS - START))s"
+  else
+    banner "FAILED: interrupted or unexpected exit ($rc)" >&2
   fi
   exit "$rc"
 }
@@ -152,7 +179,8 @@ done
 
 WORK=$(mktemp -d /tmp/ts-sentinel-docker-check.XXXXXX)
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'RESULT="FAILED: interrupted"; exit 130' INT TERM
+cd "$ROOT" || fail "cd $ROOT"
 export DOCKER_HOST="unix://$WORK/docker.sock"
 say "work dir $WORK, budget ${BUDGET}s"
 
@@ -178,8 +206,8 @@ tarball="$CACHE/bookworm-minbase.tar"
 if [ "$CACHE" = none ] || [ ! -s "$tarball" ]; then
   say "debootstrap --variant=minbase bookworm from $mirror (not counted in the budget)"
   t0=$SECONDS
-  timeout --kill-after=10 240 debootstrap --variant=minbase bookworm "$WORK/rootfs" "$mirror" \
-    >"$WORK/debootstrap.log" 2>&1 || { show_log debootstrap.log; fail "debootstrap"; }
+  bounded 240 debootstrap.log debootstrap --variant=minbase bookworm "$WORK/rootfs" "$mirror" ||
+    { show_log debootstrap.log; fail "debootstrap"; }
   # Docs and the package cache are of no use in an image; without them every layer is smaller.
   rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/* \
     "$WORK"/rootfs/usr/share/doc/* "$WORK"/rootfs/usr/share/man/* "$WORK"/rootfs/usr/share/info/*
@@ -239,7 +267,7 @@ say "ok: stopped with SIGTERM, exit code 0"
 # --- docker-compose.yml ---------------------------------------------------------------------
 export NODE_BASE=local/node:20-bookworm REDIS_BASE=local/bookworm
 COMPOSE_UP=1
-if ! (cd "$ROOT" && run_limited 150 compose-up.log "${COMPOSE[@]}" -p "$PROJECT" up -d --build); then
+if ! run_limited 150 compose-up.log "${COMPOSE[@]}" -p "$PROJECT" up -d --build; then
   show_log compose-up.log 40
   fail "docker-compose up"
 fi
@@ -262,7 +290,7 @@ all_agree_not() {
   done
 }
 service_of() { case "$1" in 7379) echo master ;; 7380) echo replica1 ;; 7381) echo replica2 ;; esac; }
-compose_logs() { (cd "$ROOT" && timeout 30 "${COMPOSE[@]}" -p "$PROJECT" logs --no-color "$@" 2>&1); }
+compose_logs() { timeout 30 "${COMPOSE[@]}" -p "$PROJECT" logs --no-color "$@" 2>&1; }
 
 if ! wait_for 60 "3 sentinels see 2 replicas and 2 other sentinels" topology_known; then
   compose_logs sentinel1 | tail -20 >&2
@@ -293,8 +321,7 @@ wait_for 40 "failover ended on all three, both replicas online with 127.0.0.1:$f
   fail "the failover to 127.0.0.1:$first did not end: flags $(field 7479 flags)"
 
 victim=$(service_of "$first")
-(cd "$ROOT" && timeout 30 "${COMPOSE[@]}" -p "$PROJECT" stop -t 2 "$victim" >>"$WORK/compose-stop.log" 2>&1) ||
-  fail "stopping $victim"
+run_limited 30 compose-stop.log "${COMPOSE[@]}" -p "$PROJECT" stop -t 2 "$victim" || fail "stopping $victim"
 say "stopped the $victim container (127.0.0.1:$first); down-after-milliseconds is 5000"
 wait_for 60 "master down: all three sentinels moved off $first" all_agree_not "$first" ||
   { compose_logs sentinel1 | tail -30 >&2; fail "no failover after the master's container stopped"; }
@@ -310,11 +337,10 @@ compose_logs sentinel1 sentinel2 sentinel3 | grep -E '\+(sdown master|odown|swit
 say "ok: 127.0.0.1:$second promoted"
 
 for s in 1 2 3; do
-  id=$(cd "$ROOT" && "${COMPOSE[@]}" -p "$PROJECT" ps -q "sentinel$s")
+  id=$(timeout 30 "${COMPOSE[@]}" -p "$PROJECT" ps -q "sentinel$s")
   docker exec "$id" grep -q '^sentinel known-sentinel ' /data/sentinel.conf ||
     fail "sentinel$s did not rewrite its config in its volume"
 done
 say "ok: each sentinel's config rewritten in its volume"
 
-trap - INT TERM
-say "PASS in $((SECONDS - START))s"
+say "all checks passed"
