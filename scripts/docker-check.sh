@@ -193,10 +193,15 @@ dockerd --iptables=false --ip6tables=false --bridge=none \
   --data-root "$WORK/data" --exec-root "$WORK/exec" --pidfile "$WORK/dockerd.pid" \
   -H "$DOCKER_HOST" >"$WORK/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
-if ! wait_for 30 "dockerd answers (pid $DOCKERD_PID)" docker info; then
-  show_log dockerd.log
-  skip "dockerd did not come up within 30 s"
+# Done waiting as soon as it answers, or exits (a daemon that cannot start here says why
+# and exits at once).
+dockerd_up_or_gone() { docker info || ! kill -0 "$DOCKERD_PID"; }
+wait_for 30 "dockerd (pid $DOCKERD_PID) answered or exited" dockerd_up_or_gone
+if ! docker info >/dev/null 2>&1; then
+  show_log dockerd.log 10
+  skip "dockerd did not come up (log above)"
 fi
+say "ok: dockerd answers"
 say "storage driver: $(docker info -f '{{.Driver}}' 2>/dev/null)"
 
 # --- base images --------------------------------------------------------------------------
