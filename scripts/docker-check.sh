@@ -133,7 +133,7 @@ cleanup() {
     # dockerd leaves its network namespace mounted; unmount whatever is left, deepest first,
     # and remove the dir only when nothing is mounted in it any more.
     local m
-    for m in $(awk -v d="$WORK/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+    awk -v d="$WORK/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
     done
     if awk -v d="$WORK/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
@@ -165,7 +165,7 @@ elif docker compose version >/dev/null 2>&1; then
 else
   skip "neither docker-compose nor the docker compose plugin is installed"
 fi
-command -v node >/dev/null && command -v npm >/dev/null || skip "node and npm are needed for the local base image"
+{ command -v node && command -v npm; } >/dev/null || skip "node and npm are needed for the local base image"
 
 # Two runs at once would share the fixed ports and the compose project.
 lockdir=/run/lock
@@ -216,7 +216,7 @@ if [ "$CACHE" = none ] || [ ! -s "$tarball" ]; then
   # Docs and the package cache are of no use in an image; without them every layer is smaller.
   rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/* \
     "$WORK"/rootfs/usr/share/doc/* "$WORK"/rootfs/usr/share/man/* "$WORK"/rootfs/usr/share/info/*
-  [ "$CACHE" = none ] && tarball="$WORK/bookworm-minbase.tar" || mkdir -p "$CACHE"
+  if [ "$CACHE" = none ]; then tarball="$WORK/bookworm-minbase.tar"; else mkdir -p "$CACHE"; fi
   tar -C "$WORK/rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball" || fail "writing $tarball"
   rm -rf "$WORK/rootfs"
   DEADLINE=$((DEADLINE + SECONDS - t0))
