@@ -160,12 +160,37 @@ export class HttpListener {
       epochs: { config: f['config-epoch'], leader: f['leader-epoch'] ?? null },
       failover: f['failover-state'] ? { state: f['failover-state'], leader: f['leader'] ?? null } : null,
       ckquorum: m.ckquorum,
-      replicas: m.replicas.map((r) => ({ ip: r.ip, port: Number(r.port), flags: (r.flags ?? '').split(','), linkPendingCommands: Number(r['link-pending-commands']), lastOkPingReplyMs: Number(r['last-ok-ping-reply']), masterLinkStatus: r['master-link-status'], priority: Number(r['slave-priority']), offset: Number(r['slave-repl-offset']) })),
-      sentinels: m.sentinels.map((s) => ({ ip: s.ip, port: Number(s.port), runId: s.runid, flags: (s.flags ?? '').split(','), lastOkPingReplyMs: Number(s['last-ok-ping-reply']), lastHelloMessageMs: Number(s['last-hello-message']), votedLeader: s['voted-leader'] ?? null })),
+      replicas: m.replicas.map(replicaJson),
+      sentinels: m.sentinels.map(sentinelJson),
       lastFailovers: this.timeline.of(m.name),
       fields: f,
     };
   }
+}
+
+function replicaJson(r: Record<string, string>): object {
+  return {
+    ip: r.ip,
+    port: Number(r.port),
+    flags: (r.flags ?? '').split(','),
+    linkPendingCommands: Number(r['link-pending-commands']),
+    lastOkPingReplyMs: Number(r['last-ok-ping-reply']),
+    masterLinkStatus: r['master-link-status'],
+    priority: Number(r['slave-priority']),
+    offset: Number(r['slave-repl-offset']),
+  };
+}
+
+function sentinelJson(s: Record<string, string>): object {
+  return {
+    ip: s.ip,
+    port: Number(s.port),
+    runId: s.runid,
+    flags: (s.flags ?? '').split(','),
+    lastOkPingReplyMs: Number(s['last-ok-ping-reply']),
+    lastHelloMessageMs: Number(s['last-hello-message']),
+    votedLeader: s['voted-leader'] ?? null,
+  };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
