@@ -26,7 +26,8 @@ export class SentinelMetrics {
   private readonly scriptFailures: Counter<'reason'>;
   private readonly configFlush: Histogram;
   private readonly failoverStartedAt = new Map<string, number>();
-  private tiltStartedAt: number | null = null;
+  /** In TILT: up to when its time is counted in sentinel_tilt_seconds_total; null otherwise. */
+  private tiltAccountedTo: number | null = null;
 
   constructor(private readonly read: () => SentinelSnapshot) {
     const registers = [this.registry];
@@ -47,7 +48,15 @@ export class SentinelMetrics {
     this.electionsWon = new Counter({ name: 'sentinel_elections_won_total', help: 'Elections this sentinel won (+elected-leader)', labelNames: ['master_name'], registers });
     this.votes = new Counter({ name: 'sentinel_votes_total', help: 'Votes this sentinel saw cast for a failover leader (+vote-for-leader)', labelNames: ['master_name'], registers });
     this.tilts = new Counter({ name: 'sentinel_tilt_total', help: 'Times TILT mode was entered', registers });
-    this.tiltSeconds = new Counter({ name: 'sentinel_tilt_seconds_total', help: 'Time spent in TILT mode', registers });
+    const metrics = this;
+    this.tiltSeconds = new Counter({
+      name: 'sentinel_tilt_seconds_total',
+      help: 'Time spent in TILT mode, the current one included',
+      registers,
+      collect() {
+        metrics.accountTilt(Date.now());
+      },
+    });
     this.scriptRuns = new Counter({ name: 'sentinel_script_runs_total', help: 'Notification and reconfiguration scripts that ran to their end', registers });
     this.scriptFailures = new Counter({ name: 'sentinel_script_failures_total', help: 'Scripts that failed, by reason', labelNames: ['reason'], registers });
     this.configFlush = new Histogram({
@@ -56,7 +65,6 @@ export class SentinelMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
-    const metrics = this;
     new Gauge({
       name: 'sentinel_link_ping_rtt_seconds',
       help: 'Round trip of the last PING answered on each link (masters, replicas, sentinels)',
@@ -192,11 +200,11 @@ export class SentinelMetrics {
         break;
       case '+tilt':
         this.tilts.inc();
-        this.tiltStartedAt = nowMs;
+        this.tiltAccountedTo = nowMs;
         break;
       case '-tilt':
-        if (this.tiltStartedAt !== null) this.tiltSeconds.inc((nowMs - this.tiltStartedAt) / 1000);
-        this.tiltStartedAt = null;
+        this.accountTilt(nowMs);
+        this.tiltAccountedTo = null;
         break;
       case '-script-child':
         this.scriptRuns.inc();
@@ -211,6 +219,12 @@ export class SentinelMetrics {
           this.failoverStartedAt.delete(master);
         }
     }
+  }
+
+  private accountTilt(nowMs: number): void {
+    if (this.tiltAccountedTo === null || nowMs <= this.tiltAccountedTo) return;
+    this.tiltSeconds.inc((nowMs - this.tiltAccountedTo) / 1000);
+    this.tiltAccountedTo = nowMs;
   }
 
   observeConfigFlush(seconds: number): void {

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useHarness, waitFor } from '../harness/index.js';
 import { makeCertificates, tlsDirectives } from '../harness/tls.js';
@@ -215,4 +216,43 @@ describe('the HTTP listener', () => {
     // Plain HTTP on the HTTPS port gets no answer a client could take for one.
     await expect(get(httpPort, '/healthz')).rejects.toThrow();
   }, 30_000);
+
+  it('counts TILT and its time, and script runs and failures; /readyz says not ready while in TILT', async () => {
+    const master = await h.startRedis();
+    const httpPort = await h.port();
+    const dir = join(h.root, 'scripts');
+    mkdirSync(dir, { recursive: true });
+    // Run for every warning event; fails for +sdown ones (exit 2: an error, where 1 would be retried).
+    const script = join(dir, 'notify.sh');
+    writeFileSync(script, '#!/bin/sh\ncase "$1" in +sdown) exit 2;; esac\nexit 0\n');
+    chmodSync(script, 0o755);
+    const s = await h.startSentinel({
+      monitors: [{ name: 'mymaster', port: master.port, quorum: 1, downAfterMs: 1000 }],
+      configLines: [`http-port ${httpPort}`, `sentinel notification-script mymaster ${script}`],
+    });
+    const metric = async (name: string) => samples((await get(httpPort, '/metrics')).body).get(name) ?? 0;
+
+    // The master stops answering: +sdown and +odown are warnings, so the script runs.
+    master.kill('SIGSTOP');
+    try {
+      await waitFor(() => metric('sentinel_script_runs_total'), { timeoutMs: 15_000, description: 'a script run counted', until: (n) => n >= 1 });
+      await waitFor(() => metric('sentinel_script_failures_total{reason="error"}'), { timeoutMs: 15_000, description: 'a failed script counted', until: (n) => n >= 1 });
+    } finally {
+      master.kill('SIGCONT');
+    }
+
+    // A sentinel stopped for 3 s sees its timer jump on waking: TILT.
+    expect((await get(httpPort, '/readyz')).status).toBe(200);
+    s.process.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 3000));
+    s.process.kill('SIGCONT');
+    await s.process.waitForLog(/# \+tilt #tilt mode entered/, { timeoutMs: 10_000 });
+    expect((await get(httpPort, '/readyz')).status).toBe(503);
+    expect(await metric('sentinel_tilt_total')).toBe(1);
+    expect(await metric('redis_sentinel_tilt')).toBe(1);
+    // The TILT under way counts too.
+    const before = await metric('sentinel_tilt_seconds_total');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await metric('sentinel_tilt_seconds_total')) - before).toBeGreaterThanOrEqual(0.9);
+  }, 60_000);
 });
