@@ -188,6 +188,15 @@ describe('the HTTP listener', () => {
     expect((await get(httpPort, '/v1/masters', { Authorization: 'Bearer s3cret' })).status).toBe(200);
   }, 30_000);
 
+  it('takes --http-port on the command line like any config line', async () => {
+    const master = await h.startRedis();
+    const httpPort = await h.port();
+    const s = await h.startSentinel({ monitors: [{ name: 'mymaster', port: master.port, quorum: 1 }], args: ['--http-port', String(httpPort)] });
+    expect((await get(httpPort, '/healthz')).status).toBe(200);
+    expect(samples((await get(httpPort, '/metrics')).body).get('redis_sentinel_masters')).toBe(1);
+    expect(s.configLines('http-port')).toEqual([`http-port ${httpPort}`]);
+  }, 30_000);
+
   it('is off unless configured: a redis-sentinel config opens no HTTP port and logs nothing of it', async () => {
     const master = await h.startRedis();
     const s = await h.startSentinel({ monitors: [{ name: 'mymaster', port: master.port, quorum: 1 }] });
