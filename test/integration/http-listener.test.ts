@@ -80,7 +80,7 @@ describe('the HTTP listener', () => {
     await waitFor(async () => (await q.replicas('mymaster')).length, { timeoutMs: 15_000, description: 'the replica discovered', until: (n) => n === 1 });
     await waitFor(async () => (await q.replicas('mymaster'))[0]?.['master-link-status'], { timeoutMs: 15_000, description: 'the replica in sync', until: (v) => v === 'ok' });
 
-    expect(s.process.log()).toMatch(new RegExp(`HTTP listener on http://127\\.0\\.0\\.1:${httpPort}/`));
+    await s.process.waitForLog(new RegExp(`HTTP listener on http://127\\.0\\.0\\.1:${httpPort}/`), { timeoutMs: 5000 });
     expect((await get(httpPort, '/healthz')).status).toBe(200);
     expect((await get(httpPort, '/readyz')).status).toBe(200);
 
@@ -194,6 +194,8 @@ describe('the HTTP listener', () => {
     const s = await h.startSentinel({ monitors: [{ name: 'mymaster', port: master.port, quorum: 1 }], args: ['--http-port', String(httpPort)] });
     expect((await get(httpPort, '/healthz')).status).toBe(200);
     expect(samples((await get(httpPort, '/metrics')).body).get('redis_sentinel_masters')).toBe(1);
+    // The start-up rewrite keeps it, as it keeps every command-line option.
+    await waitFor(() => s.configLines('http-port'), { timeoutMs: 5000, description: 'the line in the rewritten config', until: (l) => l.length > 0 });
     expect(s.configLines('http-port')).toEqual([`http-port ${httpPort}`]);
   }, 30_000);
 
