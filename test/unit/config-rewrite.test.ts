@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ParseConfigOptions } from '../../src/config/load.js';
+import { PURE } from './pure-config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { newMasterConfig, type SentinelConfig } from '../../src/config/model.js';
 import { rewriteConfig, REWRITE_SIGNATURE } from '../../src/config/rewrite.js';
 import type { ServerOptions } from '../../src/config/server-options.js';
 
 const DEFAULTS = { downAfterMs: 30000, failoverTimeoutMs: 180000 };
 const MYID = '361b5dc67b2b8704ab893522127ccec8b771ac8a';
-const PURE: ParseConfigOptions = {
-  cwd: '/var/lib/sentinel',
-  chdir: () => null,
-  isExecutable: () => true,
-  checkLogfile: () => null,
-  readInclude: () => [],
-};
 
 function load(text: string) {
   return parseConfig(text, PURE);

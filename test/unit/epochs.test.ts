@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ParseConfigOptions } from '../../src/config/load.js';
+import { PURE } from './pure-config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { rewriteConfig } from '../../src/config/rewrite.js';
 import type { ObservedReply } from '../../src/core/actions.js';
 import { parseHello } from '../../src/core/hello.js';
@@ -201,13 +202,6 @@ describe('failover epochs', () => {
 });
 
 describe('epochs in sentinel.conf', () => {
-  const PURE: ParseConfigOptions = {
-    cwd: '/var/lib/sentinel',
-    chdir: () => null,
-    isExecutable: () => true,
-    checkLogfile: () => null,
-    readInclude: () => [],
-  };
   const conf = (current: string, config: string, leader: string) =>
     [
       'sentinel myid 361b5dc67b2b8704ab893522127ccec8b771ac8a',
