@@ -10,6 +10,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/copy-fixtures.js ./scripts/
 COPY src ./src
 # .dockerignore leaves test/ out of the context, so tsc compiles src/ alone.
 RUN npm run build
@@ -32,10 +33,8 @@ WORKDIR /app
 COPY package.json sentinel.conf.example ./
 COPY --from=deps /src/node_modules ./node_modules
 COPY bin ./bin
+# The build copies the captured redis-sentinel replies into dist/src/server/fixtures.
 COPY --from=build /src/dist/src ./dist/src
-# tsc does not copy the captured redis-sentinel replies; dist/src/server/fixtures.js falls
-# back to src/server/fixtures, which is where they go.
-COPY src/server/fixtures ./src/server/fixtures
 COPY docker/entrypoint.sh ./docker/entrypoint.sh
 ENV NODE_ENV=production
 USER sentinel:sentinel

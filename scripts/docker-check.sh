@@ -3,20 +3,23 @@
 #   a throwaway dockerd (host networking only) in a temp dir, a Debian bookworm base from
 #   debootstrap plus the host's node, the image built from ./Dockerfile, run read-only against
 #   a redis-server on the host, then docker-compose.yml brought up and failed over twice
-#   (SENTINEL FAILOVER, then the master's container stopped). Everything is torn down.
+#   (SENTINEL FAILOVER, then the master's container stopped), then integration tests with the
+#   harness's container backend (HARNESS_BACKEND=containers: redis-server, redis-sentinel and
+#   ours in containers of the images compose built). Everything is torn down.
 #
 #   sudo bash scripts/docker-check.sh
 #
 # Exit 0 with "PASS", 1 with "FAILED: ...", or 0 with "SKIPPED: ..." when Docker cannot be
 # started here (not root, packages missing, daemon does not come up, fixed ports taken).
 # Bounded: every wait has a timeout, and all steps share a budget of DOCKER_CHECK_BUDGET
-# seconds (default 290). The debootstrap of the first run on a machine (1-3 min) is not
+# seconds (default 480). The debootstrap of the first run on a machine (1-3 min) is not
 # counted: its result is cached as a tarball in DOCKER_CHECK_CACHE
 # (default /var/cache/ts-sentinel-docker-check; "none" to debootstrap every time).
+# DOCKER_CHECK_TESTS: the test files run in containers (space-separated; "none" for none).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUDGET=${DOCKER_CHECK_BUDGET:-290}
+BUDGET=${DOCKER_CHECK_BUDGET:-480}
 CACHE=${DOCKER_CHECK_CACHE:-/var/cache/ts-sentinel-docker-check}
 PROJECT=tssentinelcheck
 # The fixed ports of docker-compose.yml, and two for the single read-only run. Below 32768 so
@@ -25,6 +28,17 @@ COMPOSE_REDIS_PORTS=(7379 7380 7381)
 COMPOSE_SENTINEL_PORTS=(7479 7480 7481)
 RUN_REDIS_PORT=7389
 RUN_SENTINEL_PORT=7489
+
+# The container backend's share of the suite: one file per kind of scenario (discovery and
+# gossip, mixed groups, kill -9 failover with a client, manual failover, restarts from a
+# rewritten config, TLS). Tests that read a script's PID or the host's own binaries stay
+# with the process backend.
+DEFAULT_TESTS="test/harness/container-backend.test.ts test/integration/monitoring.test.ts
+  test/integration/mixed.test.ts test/integration/failover-kill.test.ts
+  test/integration/failover-manual.test.ts test/integration/crash-safety.test.ts
+  test/integration/tls.test.ts"
+read -r -d '' -a TESTS <<<"${DOCKER_CHECK_TESTS:-$DEFAULT_TESTS}" || true
+[ "${TESTS[*]}" = none ] && TESTS=()
 
 START=$SECONDS
 DEADLINE=$((SECONDS + BUDGET))
@@ -347,5 +361,22 @@ for s in 1 2 3; do
     fail "sentinel$s did not rewrite its config in its volume"
 done
 say "ok: each sentinel's config rewritten in its volume"
+
+timeout 60 "${COMPOSE[@]}" -p "$PROJECT" down -v --timeout 5 >>"$WORK/compose-down.log" 2>&1 ||
+  fail "docker-compose down"
+COMPOSE_UP=0
+say "ok: compose down"
+
+# --- integration tests in containers --------------------------------------------------------
+if [ ${#TESTS[@]} -gt 0 ]; then
+  say "integration tests with HARNESS_BACKEND=containers: ${TESTS[*]}"
+  if ! HARNESS_BACKEND=containers HARNESS_REDIS_IMAGE=ts-sentinel-redis:7.0 HARNESS_SENTINEL_IMAGE=ts-sentinel:latest \
+    run_limited 300 container-tests.log npx vitest run "${TESTS[@]}"; then
+    show_log container-tests.log 60
+    fail "integration tests in containers"
+  fi
+  sed -n '/Test Files/,/Duration/p' "$WORK/container-tests.log" | sed 's/\x1b\[[0-9;]*m//g; s/^/    /'
+  say "ok: integration tests in containers"
+fi
 
 say "all checks passed"

@@ -31,6 +31,23 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     echo "chromium could not be installed: the browser test will be skipped" >&2
 fi
 
+# The Docker checks after the whole suite (scripts/docker-check.sh: the image, compose, and tests
+# with the container backend) start a dockerd of their own; without these packages, or as
+# another user than root, they say that they skipped.
+if [ "$#" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  docker_packages=()
+  command -v dockerd >/dev/null 2>&1 || docker_packages+=(docker.io)
+  command -v docker-compose >/dev/null 2>&1 || docker_packages+=(docker-compose)
+  command -v debootstrap >/dev/null 2>&1 || docker_packages+=(debootstrap)
+  if [ ${#docker_packages[@]} -gt 0 ]; then
+    echo "Installing ${docker_packages[*]} (for the Docker checks)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${docker_packages[@]}" >/dev/null) || echo "${docker_packages[*]} could not be installed: the Docker checks will be skipped" >&2
+  fi
+fi
+
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
 npx vitest run "$@"
+# Only for the whole suite: a run of chosen files is about those files.
+if [ "$#" = 0 ]; then bash scripts/docker-check.sh; fi

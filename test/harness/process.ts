@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ContainerRun, harnessBackend, type ContainerSpec } from './container.js';
 import { forgetOrphan, reapIfOrphaned } from './reaper.js';
 import { waitFor } from './wait-for.js';
 
@@ -15,11 +16,20 @@ export interface ProcessSpec {
   /** Directory that receives `<name>.stdout.log` and `<name>.stderr.log`. */
   logDir: string;
   env?: NodeJS.ProcessEnv;
+  /** How to run it in a container instead (HARNESS_BACKEND=containers); a host process otherwise. */
+  container?: ContainerSpec;
 }
 
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/** A started process: a spawned child or a container. */
+interface Launch {
+  readonly pid: number | undefined;
+  readonly exit: Promise<ExitStatus>;
+  kill(signal: Signal): void;
 }
 
 /** Every process any harness started in this worker, for the last-resort exit hook. */
@@ -43,7 +53,7 @@ function installExitHook(): void {
 export class ManagedProcess {
   readonly stdoutPath: string;
   readonly stderrPath: string;
-  private child: ChildProcess | undefined;
+  private child: Launch | undefined;
   private exitStatus: ExitStatus | undefined;
   private exitPromise: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
   /** Log sizes when the current run started, so log searches can skip earlier runs. */
@@ -55,15 +65,34 @@ export class ManagedProcess {
     this.stderrPath = join(spec.logDir, `${spec.name}.stderr.log`);
   }
 
-  /** Spawns the process; a previous run must have exited. */
+  /**
+   * Spawns the process (or, when the spec says how and HARNESS_BACKEND is `containers`,
+   * starts its container); a previous run must have exited.
+   */
   start(): this {
-    if (this.running) throw new Error(`${this.spec.name} is already running (pid ${this.pid})`);
+    if (this.running) throw new Error(`${this.spec.name} is already running (pid ${this.child?.pid})`);
     installExitHook();
     this.runStart = { stdout: fileSize(this.stdoutPath), stderr: fileSize(this.stderrPath) };
+    const inContainer = this.spec.container !== undefined && harnessBackend() === 'containers';
+    const launch = inContainer ? this.startContainer() : this.spawnChild();
+    this.child = launch;
+    this.generation++;
+    this.exitStatus = undefined;
+    this.exitPromise = launch.exit.then((status) => {
+      this.exitStatus = status;
+      live.delete(this);
+      return status;
+    });
+    live.add(this);
+    return this;
+  }
+
+  private spawnChild(): Launch {
     const out = openSync(this.stdoutPath, 'a');
     const err = openSync(this.stderrPath, 'a');
+    let child: ChildProcess;
     try {
-      this.child = spawn(this.spec.command, this.spec.args, {
+      child = spawn(this.spec.command, this.spec.args, {
         cwd: this.spec.cwd,
         env: this.spec.env ?? process.env,
         stdio: ['ignore', out, err],
@@ -72,28 +101,38 @@ export class ManagedProcess {
       closeSync(out);
       closeSync(err);
     }
-    this.generation++;
-    this.exitStatus = undefined;
-    const child = this.child;
     const pid = child.pid;
     if (pid !== undefined) reapIfOrphaned('pid', String(pid));
-    this.exitPromise = new Promise<ExitStatus>((resolve) => {
+    const exit = new Promise<ExitStatus>((resolve) => {
       const exited = (status: ExitStatus) => {
-        this.exitStatus = status;
-        live.delete(this);
         if (pid !== undefined) forgetOrphan('pid', String(pid));
         resolve(status);
       };
       child.once('exit', (code, signal) => exited({ code, signal }));
       child.once('error', () => exited({ code: null, signal: null }));
     });
-    live.add(this);
-    return this;
+    return {
+      pid,
+      exit,
+      kill: (signal) => {
+        if (pid !== undefined) process.kill(pid, signal);
+      },
+    };
   }
 
+  private startContainer(): Launch {
+    // The files exist before the container appends to them, as they do for a spawned child.
+    closeSync(openSync(this.stdoutPath, 'a'));
+    closeSync(openSync(this.stderrPath, 'a'));
+    const spec = this.spec.container;
+    if (spec === undefined) throw new Error(`${this.spec.name} has no container spec`);
+    return new ContainerRun(this.spec.name, spec, this.spec.cwd, this.spec.env, this.stderrPath, this.stdoutPath);
+  }
+
+  /** The PID on this host (for a container, its PID 1 as the host sees it, once it has started). */
   get pid(): number {
     const pid = this.child?.pid;
-    if (pid === undefined) throw new Error(`${this.spec.name} has no pid (spawn failed or never started)`);
+    if (pid === undefined) throw new Error(`${this.spec.name} has no pid (spawn failed, not started yet, or never started)`);
     return pid;
   }
 
@@ -111,8 +150,8 @@ export class ManagedProcess {
   }
 
   kill(signal: Signal): void {
-    if (!this.running) throw new Error(`cannot send ${signal} to ${this.spec.name}: it is not running`);
-    process.kill(this.pid, signal);
+    if (!this.running || this.child === undefined) throw new Error(`cannot send ${signal} to ${this.spec.name}: it is not running`);
+    this.child.kill(signal);
   }
 
   async waitForExit(timeoutMs = 5000): Promise<ExitStatus> {
@@ -134,7 +173,8 @@ export class ManagedProcess {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.killNow();
-    await this.waitForExit();
+    // A container is removed before it counts as exited, and may still be starting.
+    await this.waitForExit(this.child instanceof ContainerRun ? 30_000 : 5000);
   }
 
   /** Kill (if needed), then start again with the same command line and config. */
@@ -145,9 +185,9 @@ export class ManagedProcess {
 
   /** Synchronous SIGKILL by PID, usable from an 'exit' handler. */
   killNow(): void {
-    if (!this.running || this.child?.pid === undefined) return;
+    if (!this.running || this.child === undefined) return;
     try {
-      process.kill(this.child.pid, 'SIGKILL');
+      this.child.kill('SIGKILL');
     } catch {
       // Already gone: nothing to clean up.
     }

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 /**
  * Vitest ends its worker processes with SIGTERM, so neither afterAll nor an
  * 'exit' hook runs when a worker is torn down early. A detached shell per
- * worker watches the worker's PID and, once it is gone, SIGKILLs the children
- * and removes the directories still listed here. Entries are dropped as soon
- * as a child exits or a directory is removed, so a reused PID is never hit.
+ * worker watches the worker's PID and, once it is gone, SIGKILLs the children,
+ * removes the containers (container backend) and the directories still listed
+ * here. Entries are dropped as soon as a child exits or a directory is removed,
+ * so a reused PID is never hit.
  */
 const REAPER_SCRIPT = `
 while kill -0 "$0" 2>/dev/null; do sleep 1; done
@@ -17,12 +18,13 @@ while read -r kind value; do
   case "$kind" in
     pid) kill -9 "$value" 2>/dev/null ;;
     dir) rm -rf "$value" ;;
+    container) docker rm -f "$value" >/dev/null 2>&1 ;;
   esac
 done < "$1"
 rm -f "$1"
 `;
 
-type Kind = 'pid' | 'dir';
+type Kind = 'pid' | 'dir' | 'container';
 
 const listFile = join(tmpdir(), `ts-sentinel-reaper-${process.pid}.list`);
 let started = false;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { REDIS_IMAGE } from './container.js';
 import { freePort } from './ports.js';
 import { ManagedProcess, type Signal } from './process.js';
 import { RawConnection } from './raw-client.js';
@@ -80,7 +81,8 @@ export class RedisServerProcess {
         ...(opts.replicaOf ? ['--replicaof', opts.replicaOf.host ?? LOOPBACK, String(opts.replicaOf.port)] : []),
         ...(opts.args ?? []),
       ];
-      const proc = new ManagedProcess({ name, command: REDIS_SERVER_BIN, args, cwd: dir, logDir: dir }).start();
+      const container = { image: REDIS_IMAGE, command: ['redis-server', ...args], mounts: [baseDir] };
+      const proc = new ManagedProcess({ name, command: REDIS_SERVER_BIN, args, cwd: dir, logDir: dir, container }).start();
       const state = await waitUntilServing(proc, port, 10_000).catch(async (e: unknown) => {
         await proc.stop();
         throw e;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { harnessBackend, REDIS_IMAGE, SENTINEL_IMAGE, type ContainerSpec } from './container.js';
 import { freePort } from './ports.js';
 import { ManagedProcess, type Signal } from './process.js';
 import { LOOPBACK, waitUntilServing } from './redis-server.js';
@@ -75,6 +76,13 @@ function commandLine(impl: SentinelImpl, configPath: string, extra: string[]): {
   return { command: process.execPath, args: [OUR_BIN, configPath, ...extra] };
 }
 
+/** The same sentinel in a container: ours from its image, the real one as Debian's `redis-server --sentinel`. */
+function containerSpec(impl: SentinelImpl, configPath: string, extra: string[], baseDir: string): ContainerSpec {
+  const command =
+    impl === 'redis' ? ['redis-server', configPath, '--sentinel', ...extra] : ['node', '/app/bin/sentinel.js', configPath, ...extra];
+  return { image: impl === 'redis' ? REDIS_IMAGE : SENTINEL_IMAGE, command, mounts: [baseDir] };
+}
+
 /** A sentinel (real or ours) started from its own sentinel.conf in its own directory. */
 export class SentinelProcess {
   readonly host = LOOPBACK;
@@ -96,8 +104,13 @@ export class SentinelProcess {
       mkdirSync(dir, { recursive: true });
       const configPath = join(dir, 'sentinel.conf');
       writeFileSync(configPath, sentinelConfigText(port, dir, opts));
-      const { command, args } = commandLine(impl, configPath, opts.args ?? []);
-      const proc = new ManagedProcess({ name, command, args, cwd: dir, logDir: dir, env: opts.env }).start();
+      const container = containerSpec(impl, configPath, opts.args ?? [], baseDir);
+      // In a container the host needs no build of ours: the command is the image's.
+      const { command, args } =
+        harnessBackend() === 'containers'
+          ? { command: container.command[0], args: container.command.slice(1) }
+          : commandLine(impl, configPath, opts.args ?? []);
+      const proc = new ManagedProcess({ name, command, args, cwd: dir, logDir: dir, env: opts.env, container }).start();
       const state = await waitUntilServing(proc, port, 15_000).catch(async (e: unknown) => {
         await proc.stop();
         throw e;
