@@ -168,10 +168,11 @@ describe('sentinel state-file (Beyond Redis): the state apart from a read-only s
     expect(stamp(s.configPath)).toEqual(config);
   });
 
-  it('refuses to start when the state file directory does not exist, naming it', async () => {
+  it('takes state-file from the command line, and refuses to start when its directory does not exist, naming it', async () => {
     const master = await h.startRedis();
     const missing = join(h.root, 'no-such-dir', 's.state');
-    const proc = h.startProcess({ name: 'missing-dir', command: process.execPath, args: [OUR_BIN, await writeConfig(h, master.port, missing)] });
+    const configPath = await writeConfig(h, master.port, null);
+    const proc = h.startProcess({ name: 'missing-dir', command: process.execPath, args: [OUR_BIN, configPath, '--sentinel', 'state-file', missing] });
     const exit = await proc.waitForExit(10_000);
     expect(exit.code).toBe(1);
     expect(proc.log()).toContain(`Sentinel state file directory ${join(h.root, 'no-such-dir')} is not writable: No such file or directory. Exiting...`);

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PURE } from './pure-config.js';
 import { flushConfigFile } from '../../src/config/atomic-write.js';
@@ -209,5 +210,26 @@ describe('the state file on disk', () => {
     writeFileSync(join(dir, 's'), 'sentinel current-epoch 1\n');
     expect(readStateFile(join(dir, 's'))).toBe('sentinel current-epoch 1\n');
     expect(() => readStateFile(dir)).toThrow('Is a directory');
+  });
+});
+
+// The worker thread runs the built module: tests run after `npm run build` (scripts/test.sh).
+const BUILT_RENDERER = fileURLToPath(new URL('../../dist/src/config/rewrite-off-thread.js', import.meta.url));
+
+describe('state file rendering off the event loop', () => {
+  it('renders a big state file in the thread exactly as in place', async () => {
+    expect(existsSync(BUILT_RENDERER), `${BUILT_RENDERER} is missing: run 'npm run build' first`).toBe(true);
+    const { ConfigRenderer } = (await import(BUILT_RENDERER)) as typeof import('../../src/config/rewrite-off-thread.js');
+    const lines = [`sentinel myid ${MYID_STATE}`];
+    for (let i = 0; i < 600; i++) lines.push(`sentinel monitor m${i} 127.0.0.1 ${20000 + i} 2`, `sentinel known-replica m${i} 127.0.0.1 ${30000 + i}`);
+    const text = `${lines.join('\n')}\n`;
+    const { sentinel } = load('sentinel state-file s.state\n', text).loaded;
+    expect(sentinel.masters).toHaveLength(600);
+    const renderer = new ConfigRenderer();
+    try {
+      expect(await renderer.render(text, null, sentinel, DEFAULTS)).toBe(rewriteStateFile(text, sentinel, DEFAULTS));
+    } finally {
+      await renderer.close();
+    }
   });
 });
