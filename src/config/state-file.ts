@@ -42,12 +42,10 @@ const ADMIN_ONLY = new Set(['deny-scripts-reconfig', 'state-file']);
  */
 export function stateFileLines(text: string): QueuedSentinelLine[] | null | StateLineError {
   const queued: QueuedSentinelLine[] = [];
-  let any = false;
   const lines = text === '' ? [] : text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     if (line === '' || line.startsWith('#')) continue;
-    any = true;
     const argv = splitArgs(line);
     if (argv === null) return { line: i + 1, text: line, message: 'Unbalanced quotes in configuration line' };
     if (argv.length < 2 || argv[0]!.toLowerCase() !== 'sentinel') {
@@ -58,7 +56,7 @@ export function stateFileLines(text: string): QueuedSentinelLine[] | null | Stat
     }
     queued.push({ args: argv.slice(1), line: i + 1, text: line });
   }
-  return any ? queued : null;
+  return queued.length > 0 ? queued : null;
 }
 
 /** The sentinel state to run with: the state file's, but with the settings only sentinel.conf may change. */

@@ -125,6 +125,14 @@ describe('sentinel state-file (Beyond Redis): the state apart from a read-only s
       });
     }
     expect(linesOf(stateFiles[0]!, 'sentinel config-epoch mymaster')).toEqual(['sentinel config-epoch mymaster 1']);
+    expect(linesOf(stateFiles[0]!, 'sentinel current-epoch')).toEqual(['sentinel current-epoch 1']);
+
+    // A vote is on disk, in the state file, before the reply that shows it.
+    const candidate = 'c'.repeat(40);
+    const vote = await h.client(sentinels[1]!.port).call('SENTINEL', 'IS-MASTER-DOWN-BY-ADDR', LOOPBACK, String(promoted), '5', candidate);
+    expect(vote).toEqual([0, candidate, 5]);
+    expect(linesOf(stateFiles[1]!, 'sentinel leader-epoch mymaster')).toEqual(['sentinel leader-epoch mymaster 5']);
+    expect(linesOf(stateFiles[1]!, 'sentinel current-epoch')).toEqual(['sentinel current-epoch 5']);
 
     // SET, MONITOR, REMOVE on the first sentinel, then a kill -9 and a restart.
     const first = sentinels[0]!;
