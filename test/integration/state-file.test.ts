@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -170,7 +170,12 @@ describe('sentinel state-file (Beyond Redis): the state apart from a read-only s
     const config = stamp(s.configPath);
     expect(await sentinelReply(s.port, ['SENTINEL', 'CONFIG', 'SET', 'announce-port', '26999'])).toBe('+OK');
     expect(linesOf(stateFile, 'sentinel announce-port')).toEqual(['sentinel announce-port 26999']);
+    // FLUSHCONFIG writes the whole state again: a state file removed by hand comes back.
+    rmSync(stateFile);
     expect(await sentinelReply(s.port, ['SENTINEL', 'FLUSHCONFIG'])).toBe('+OK');
+    expect(linesOf(stateFile, 'sentinel announce-port')).toEqual(['sentinel announce-port 26999']);
+    expect(linesOf(stateFile, 'sentinel monitor m')).toEqual([`sentinel monitor m ${LOOPBACK} ${master.port} 1`]);
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
     await s.restart();
     expect(await sentinelReply(s.port, ['SENTINEL', 'CONFIG', 'GET', 'announce-port'])).toMatch(/26999/);
     expect(stamp(s.configPath)).toEqual(config);
