@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -257,12 +257,12 @@ describe('sentinel state-file as an unprivileged user (permission bits apply)', 
 
       // A state file directory the user may not write: refused at start, naming it.
       const lockedPath = await writeConfig(h, master.port, join(h.root, 'locked', 's.state'), join(h.root, 'locked'));
-      chmodSync(join(h.root, 'locked'), 0o755);
+      chmodSync(join(h.root, 'locked'), 0o555);
       const locked = h.startProcess({ name: 'user-locked', ...unprivileged([OUR_BIN, lockedPath]) });
       expect((await locked.waitForExit(10_000)).code).toBe(1);
       expect(locked.log()).toContain(`Sentinel state file directory ${join(h.root, 'locked')} is not writable: Permission denied. Exiting...`);
     } finally {
-      chmodSync(confDir, 0o755);
+      for (const dir of [confDir, join(h.root, 'locked')]) if (existsSync(dir)) chmodSync(dir, 0o755);
     }
   });
 });
