@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import yargs from 'yargs';
 import { argvToConfigText } from './config/argv.js';
-import { checkWritable } from './config/atomic-write.js';
+import { checkDirectoryWritable, checkWritable } from './config/atomic-write.js';
 import { readConfigFile } from './config/config-files.js';
 import { decodeBytes, encodeBytes } from './config/split-args.js';
 import { assembleConfigText, ConfigError, ConfigOpenError, parseConfig, type LoadedConfig } from './config/load.js';
@@ -142,9 +142,12 @@ export async function main(argv: string[]): Promise<void> {
     await logger.close();
     process.exit(1);
   }
-  const notWritable = checkWritable(configPath);
+  // Beyond Redis: with a state file, sentinel.conf is only read (it may be a read-only mount); the state file's directory must take new versions.
+  const stateFile = loaded.stateFile ?? null;
+  const notWritable = stateFile === null ? checkWritable(configPath) : checkDirectoryWritable(dirname(stateFile));
   if (notWritable !== null) {
-    logger.log('warning', `Sentinel config file ${configPath} is not writable: ${notWritable}. Exiting...`);
+    const what = stateFile === null ? `config file ${configPath}` : `state file directory ${dirname(stateFile)}`;
+    logger.log('warning', `Sentinel ${what} is not writable: ${notWritable}. Exiting...`);
     await logger.close();
     process.exit(1);
   }

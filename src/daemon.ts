@@ -4,6 +4,8 @@ import { constants as osConstants } from 'node:os';
 import { flushConfigFile } from './config/atomic-write.js';
 import { strerror } from './config/strerror.js';
 import { ConfigRenderer } from './config/rewrite-off-thread.js';
+import type { RewriteDefaults } from './config/rewrite.js';
+import { STATE_FILE_MODE } from './config/state-file.js';
 import type { LoadedConfig } from './config/load.js';
 import type { SentinelConfig } from './config/model.js';
 import { clientLimits } from './config/server-options.js';
@@ -293,8 +295,16 @@ export class Daemon {
     return this.run<T>({ kind: 'command', run: ask, now: Date.now() }).result;
   }
 
-  /** Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text. */
+  /**
+   * Reads, rewrites and replaces the config file, the disk work off the event loop; `done` gets null or the strerror text.
+   * Beyond Redis: with `sentinel state-file`, the state file instead, and sentinel.conf is never written.
+   */
   private saveConfig(sentinel: SentinelConfig, done: (error: string | null) => void): void {
+    const { stateFile } = this.opts.config;
+    if (stateFile) {
+      this.flushFile(stateFile, (old, defaults) => this.renderer.render(old, null, sentinel, defaults), done, STATE_FILE_MODE);
+      return;
+    }
     // The users as ACL commands left them, not as the file had them.
     // And maxclients as the open files limit left it, which Redis saves too.
     const server = {
@@ -302,10 +312,19 @@ export class Daemon {
       maxclients: this.openFiles.maxclients,
       aclUsers: this.server.aclUserLines().map((l) => l.replace(/^user /, '')),
     };
+    this.flushFile(this.opts.configPath, (old, defaults) => this.renderer.render(old, server, sentinel, defaults), done);
+  }
+
+  private flushFile(
+    path: string,
+    render: (old: string | null, defaults: RewriteDefaults) => Promise<string>,
+    done: (error: string | null) => void,
+    mode?: number,
+  ): void {
     const { timings } = this.sentinel.state;
     const defaults = { downAfterMs: timings.defaultDownAfter, failoverTimeoutMs: timings.defaultFailoverTimeout };
     const began = performance.now();
-    flushConfigFile(this.opts.configPath, (old) => this.renderer.render(old, server, sentinel, defaults)).then(
+    flushConfigFile(path, (old) => render(old, defaults), mode).then(
       () => {
         this.http?.metrics.observeConfigFlush((performance.now() - began) / 1000);
         done(null);

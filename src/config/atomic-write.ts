@@ -71,8 +71,11 @@ async function fsyncDirectoryOf(path: string): Promise<void> {
   }
 }
 
-/** Replaces the file at `path` with `content` atomically; rejects with ConfigWriteError and leaves no temp file on failure. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+/**
+ * Replaces the file at `path` with `content` atomically; rejects with ConfigWriteError and leaves no temp file on failure.
+ * `mode`: the file's exact mode, whatever the umask; default 0644 & ~umask, as Redis gives its config.
+ */
+export async function writeFileAtomic(path: string, content: string, mode?: number): Promise<void> {
   let temp: { tempPath: string; file: FileHandle };
   try {
     temp = await createTempFile(path);
@@ -83,7 +86,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   try {
     await temp.file.writeFile(encodeBytes(content));
     await temp.file.sync();
-    await temp.file.chmod(0o644 & ~currentUmask());
+    await temp.file.chmod(mode ?? (0o644 & ~currentUmask()));
     await temp.file.close();
     fileOpen = false;
     await rename(temp.tempPath, path);
@@ -110,8 +113,25 @@ export async function readConfigForRewrite(path: string): Promise<string | null>
  * Reads, rewrites and atomically replaces the config file. `render` gets the
  * old text (see rewriteConfig). Rejects with ConfigWriteError.
  */
-export async function flushConfigFile(path: string, render: (oldText: string | null) => string | Promise<string>): Promise<void> {
-  await writeFileAtomic(path, await render(await readConfigForRewrite(path)));
+export async function flushConfigFile(
+  path: string,
+  render: (oldText: string | null) => string | Promise<string>,
+  mode?: number,
+): Promise<void> {
+  await writeFileAtomic(path, await render(await readConfigForRewrite(path)), mode);
+}
+
+/**
+ * Beyond Redis, the start-up check for the state file: a new version is a temp file renamed
+ * over it, so its directory must be writable. Null when it is, else the strerror text.
+ */
+export function checkDirectoryWritable(dir: string): string | null {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return null;
+  } catch (err) {
+    return strerror(err);
+  }
 }
 
 /** The start-up check: null when the file is writable, else the strerror text (`Permission denied`). */

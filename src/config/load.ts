@@ -10,7 +10,8 @@ import { defaultValue, setDirective } from './directive-values.js';
 import { mergedArgs } from './directive-format.js';
 import { DEPRECATED_DIRECTIVES, lookupDirective, SENTINEL_COMMAND_NAMES } from './directives.js';
 import type { SentinelConfig } from './model.js';
-import { applySentinelLines, type QueuedSentinelLine } from './sentinel-directives.js';
+import { applySentinelLines, type QueuedSentinelLine, type SentinelLoadEffects } from './sentinel-directives.js';
+import { readStateFile, StateFileReadError, stateFileLines, withStateFile } from './state-file.js';
 import { defaultServerOptions, type ServerOptions, TYPED_DIRECTIVES } from './server-options.js';
 import { encodeBytes, splitArgs } from './split-args.js';
 import { AclStore } from '../server/acl.js';
@@ -34,6 +35,8 @@ export class ConfigError extends Error {
     readonly reason: string,
     /** What was logged while loading, before the error (Redis writes these as it goes). */
     readonly warnings: readonly string[] = [],
+    /** Beyond Redis: the state file (absolute) when the line is one of it; null for the configuration. */
+    readonly stateFile: string | null = null,
   ) {
     super(reason);
     this.name = 'ConfigError';
@@ -41,7 +44,8 @@ export class ConfigError extends Error {
 
   /** The exact stderr output of redis-server for this error. */
   formatFatal(): string {
-    const where = this.line > 0 ? `Reading the configuration file, at line ${this.line}\n>>> '${this.lineText}'\n` : '';
+    const file = this.stateFile === null ? 'the configuration file' : `the state file ${this.stateFile}`;
+    const where = this.line > 0 ? `Reading ${file}, at line ${this.line}\n>>> '${this.lineText}'\n` : '';
     return `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n${where}${this.reason}\n`;
   }
 }
@@ -51,6 +55,11 @@ export interface LoadedConfig {
   sentinel: SentinelConfig;
   /** Warnings Redis logs while loading (e.g. `Failed to resolve hostname 'x'`), in order. */
   warnings: string[];
+  /**
+   * Beyond Redis: the state file (absolute) when `sentinel state-file` is set. The
+   * sentinel state above is then the state file's when it exists (see state-file.ts).
+   */
+  stateFile?: string | null;
 }
 
 /** A rule an ACL `user` line cannot accept: `index` counts the rules (the tokens after the user name). */
@@ -77,6 +86,8 @@ export interface ParseConfigOptions {
   readInclude?: (pattern: string) => string[];
   /** ACL rule validation for `user` lines. Default: the ACL module's, as Redis checks them while loading (checkUserRules). */
   validateUserRules?: (rules: string[]) => UserRuleError | null;
+  /** The text of the state file (absolute), null when it does not exist; throws StateFileReadError. Default: read from disk. */
+  readStateFile?: (path: string) => string | null;
 }
 
 /** ACLSetUserStringError() for ENOENT: an unknown command or category, which loading lets through. */
@@ -141,13 +152,40 @@ class ConfigLoader {
 
   load(text: string): LoadedConfig {
     this.loadText(text, 0);
-    const applied = applySentinelLines(this.sentinelLines, {
+    const applied = applySentinelLines(this.sentinelLines, this.sentinelEffects());
+    if (!applied.ok) throw new ConfigError(applied.entry.line, applied.entry.text, applied.message, this.warnings);
+    const loaded: LoadedConfig = { server: this.serverOptions(), sentinel: applied.config, warnings: this.warnings };
+    if (applied.stateFile !== null) {
+      // Relative to the directory the sentinel runs in, as Redis opens its other files (after `dir`).
+      loaded.stateFile = this.absolute(applied.stateFile);
+      loaded.sentinel = this.withState(loaded.stateFile, applied.config);
+    }
+    return loaded;
+  }
+
+  private sentinelEffects(): SentinelLoadEffects {
+    return {
       resolveHost: (h) => (this.opts.resolveHost ? this.opts.resolveHost(h) : null),
       isExecutable: (p) => this.isExecutable(this.absolute(p)),
       warn: (m) => this.warnings.push(m),
-    });
-    if (!applied.ok) throw new ConfigError(applied.entry.line, applied.entry.text, applied.message, this.warnings);
-    return { server: this.serverOptions(), sentinel: applied.config, warnings: this.warnings };
+    };
+  }
+
+  /** Beyond Redis: the sentinel state once the state file is loaded over sentinel.conf's. */
+  private withState(path: string, fromConfig: SentinelConfig): SentinelConfig {
+    let text: string | null;
+    try {
+      text = (this.opts.readStateFile ?? readStateFile)(path);
+    } catch (err) {
+      if (!(err instanceof StateFileReadError)) throw err;
+      throw new ConfigError(0, '', `Can't read the state file ${path}: ${err.reason}`, this.warnings, path);
+    }
+    const lines = text === null ? null : stateFileLines(text);
+    if (lines === null) return fromConfig;
+    if (!Array.isArray(lines)) throw new ConfigError(lines.line, lines.text, lines.message, this.warnings, path);
+    const applied = applySentinelLines(lines, this.sentinelEffects());
+    if (!applied.ok) throw new ConfigError(applied.entry.line, applied.entry.text, applied.message, this.warnings, path);
+    return withStateFile(fromConfig, applied.config);
   }
 
   private loadText(text: string, depth: number): void {

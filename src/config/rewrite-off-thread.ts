@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { SentinelConfig } from './model.js';
-import { rewriteConfig, type RewriteDefaults } from './rewrite.js';
+import { rewriteConfig, rewriteStateFile, type RewriteDefaults } from './rewrite.js';
 import type { ServerOptions } from './server-options.js';
 
 /**
@@ -20,7 +20,8 @@ const WORKER_ROLE = 'sentinel-config-rewrite';
 interface RenderRequest {
   id: number;
   oldText: string | null;
-  server: ServerOptions;
+  /** null renders the state file (Beyond Redis: `sentinel state-file`), which holds no server option. */
+  server: ServerOptions | null;
   sentinel: SentinelConfig;
   defaults: RewriteDefaults;
 }
@@ -35,10 +36,10 @@ export class ConfigRenderer {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (text: string) => void; reject: (e: Error) => void }>();
 
-  render(oldText: string | null, server: ServerOptions, sentinel: SentinelConfig, defaults: RewriteDefaults): Promise<string> {
+  render(oldText: string | null, server: ServerOptions | null, sentinel: SentinelConfig, defaults: RewriteDefaults): Promise<string> {
     if (!this.slow && sentinel.masters.length < BIG_CONFIG_MASTERS) {
       const started = performance.now();
-      const text = rewriteConfig(oldText, server, sentinel, defaults);
+      const text = renderFile(oldText, server, sentinel, defaults);
       this.slow = this.warm && performance.now() - started > SLOW_RENDER_MS;
       this.warm = true;
       return Promise.resolve(text);
@@ -81,11 +82,15 @@ export class ConfigRenderer {
   }
 }
 
+function renderFile(oldText: string | null, server: ServerOptions | null, sentinel: SentinelConfig, defaults: RewriteDefaults): string {
+  return server === null ? rewriteStateFile(oldText, sentinel, defaults) : rewriteConfig(oldText, server, sentinel, defaults);
+}
+
 if (!isMainThread && workerData === WORKER_ROLE && parentPort) {
   const port = parentPort;
   port.on('message', (req: RenderRequest) => {
     try {
-      port.postMessage({ id: req.id, text: rewriteConfig(req.oldText, req.server, req.sentinel, req.defaults) } satisfies RenderResult);
+      port.postMessage({ id: req.id, text: renderFile(req.oldText, req.server, req.sentinel, req.defaults) } satisfies RenderResult);
     } catch (e) {
       port.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) } satisfies RenderResult);
     }

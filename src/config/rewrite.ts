@@ -128,6 +128,18 @@ export function rewriteConfig(
   return state.content();
 }
 
+/**
+ * Beyond Redis: the new content of the state file (see state-file.ts), by the
+ * same engine: the sentinel lines only, without the settings that stay
+ * sentinel.conf's (deny-scripts-reconfig).
+ */
+export function rewriteStateFile(oldText: string | null, sentinel: SentinelConfig, defaults: RewriteDefaults): string {
+  const state = new RewriteState(oldText);
+  rewriteSentinelState(state, sentinel, defaults, false);
+  state.removeOrphans();
+  return state.content();
+}
+
 function rewriteServerOptions(state: RewriteState, server: ServerOptions): void {
   for (const spec of [...DIRECTIVES, ...ADDITIONAL_DIRECTIVES]) {
     const lines = rewriteLines(spec, directiveValue(spec, server), server.dir);
@@ -164,13 +176,15 @@ function describeConfiguredUsers(server: ServerOptions): string[] {
   return [...users.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((n) => users.get(n)!);
 }
 
-function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, defaults: RewriteDefaults): void {
+function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, defaults: RewriteDefaults, adminSettings = true): void {
   if (sentinel.myid !== null) state.rewriteLine('sentinel myid', `sentinel myid ${sentinel.myid}`, true);
-  state.rewriteLine(
-    'sentinel deny-scripts-reconfig',
-    `sentinel deny-scripts-reconfig ${yesNo(sentinel.denyScriptsReconfig)}`,
-    !sentinel.denyScriptsReconfig,
-  );
+  if (adminSettings) {
+    state.rewriteLine(
+      'sentinel deny-scripts-reconfig',
+      `sentinel deny-scripts-reconfig ${yesNo(sentinel.denyScriptsReconfig)}`,
+      !sentinel.denyScriptsReconfig,
+    );
+  }
   state.rewriteLine('sentinel resolve-hostnames', `sentinel resolve-hostnames ${yesNo(sentinel.resolveHostnames)}`, sentinel.resolveHostnames);
   state.rewriteLine(
     'sentinel announce-hostnames',

@@ -28,7 +28,8 @@ export interface SentinelLoadEffects {
 }
 
 export type SentinelLoadResult =
-  | { ok: true; config: SentinelConfig }
+  /** stateFile: the `state-file` path as written (Beyond Redis), null when not set. */
+  | { ok: true; config: SentinelConfig; stateFile: string | null }
   | { ok: false; entry: QueuedSentinelLine; message: string };
 
 const PRE_MONITOR = new Set([
@@ -41,6 +42,7 @@ const PRE_MONITOR = new Set([
   'myid',
   'resolve-hostnames',
   'announce-hostnames',
+  'state-file',
 ]);
 
 /** Which of the three passes a queued line belongs to. */
@@ -63,6 +65,7 @@ interface MasterState {
 
 class Loader {
   readonly config = emptySentinelConfig();
+  stateFile: string | null = null;
   private readonly masters = new Map<string, MasterState>();
 
   constructor(private readonly effects: SentinelLoadEffects) {}
@@ -168,6 +171,11 @@ class Loader {
         return this.setFlag(args[1]!, 'resolveHostnames', 'Please specify yes or no for the resolve-hostnames option.');
       case sub === 'announce-hostnames' && argc === 2:
         return this.setFlag(args[1]!, 'announceHostnames', 'Please specify yes or no for the announce-hostnames option.');
+      // Beyond Redis: where the sentinel keeps what it writes for itself (see state-file.ts).
+      case sub === 'state-file' && argc === 2:
+        if (args[1] === '') return 'Please specify a path for the state-file option.';
+        this.stateFile = args[1]!;
+        return null;
       case sub === 'master-reboot-down-after-period' && argc === 3:
         return this.withMaster(args[1]!, (m) => {
           m.config.masterRebootDownAfterPeriodMs = atoi(args[2]!);
@@ -254,5 +262,5 @@ export function applySentinelLines(lines: readonly QueuedSentinelLine[], effects
       if (error !== null) return { ok: false, entry, message: error };
     }
   }
-  return { ok: true, config: loader.finish() };
+  return { ok: true, config: loader.finish(), stateFile: loader.stateFile };
 }
