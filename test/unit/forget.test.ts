@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { argvToConfigText } from '../../src/config/argv.js';
 import { parseConfig } from '../../src/config/load.js';
 import { rewriteConfig } from '../../src/config/rewrite.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import type { Reply } from '../../src/resp/reply.js';
-import type { CommandEnvironment } from '../../src/server/commands/sentinel-subcommands.js';
+import { repliesWithVote, type CommandEnvironment } from '../../src/server/commands/sentinel-subcommands.js';
 import { CoreHarness, PEERS } from './core-fixture.js';
 import { PURE } from './pure-config.js';
 
@@ -170,6 +171,33 @@ describe('forget-after', () => {
   });
 });
 
+describe("Valkey 8's names", () => {
+  it('IS-PRIMARY-DOWN-BY-ADDR with a run id waits for the config writes as IS-MASTER-DOWN-BY-ADDR does', () => {
+    for (const sub of ['is-master-down-by-addr', 'IS-PRIMARY-DOWN-BY-ADDR']) {
+      expect(repliesWithVote([sub, '127.0.0.1', '6379', '1', PEER_A]), sub).toBe(true);
+      expect(repliesWithVote([sub, '127.0.0.1', '6379', '1', '*']), sub).toBe(false);
+    }
+  });
+
+  it('the PRIMARY subcommands answer as the MASTER ones', () => {
+    const h = group();
+    const pairs = [
+      [['primary', 'mymaster'], ['master', 'mymaster']],
+      [['PRIMARIES'], ['masters']],
+      [['get-primary-addr-by-name', 'mymaster'], ['get-master-addr-by-name', 'mymaster']],
+      [['is-primary-down-by-addr', '127.0.0.1', '6379', '0', '*'], ['is-master-down-by-addr', '127.0.0.1', '6379', '0', '*']],
+    ];
+    for (const [alias, redis] of pairs) {
+      for (const protocol of [2, 3] as const) {
+        const a = encodeReply(h.sentinelCommand(alias, env), protocol).toString();
+        expect(a, alias.join(' ')).toBe(encodeReply(h.sentinelCommand(redis, env), protocol).toString());
+        expect(a).not.toMatch(/^-/);
+      }
+    }
+    expect(sent(h, 'primary')).toBe("-ERR wrong number of arguments for 'sentinel|primary' command\r\n");
+  });
+});
+
 describe("Valkey 8's names in SENTINEL SET", () => {
   it('primary-reboot-down-after-period sets master-reboot-down-after-period, announced as typed', () => {
     const h = group();
@@ -212,5 +240,12 @@ describe('forget-after and primary-reboot-down-after-period in sentinel.conf', (
       'port 26379',
     ]);
     expect(out).not.toContain('primary-reboot');
+  });
+});
+
+describe('forget-after on the command line', () => {
+  it('is a config line like any other: --sentinel forget-after <master> <ms>', () => {
+    const { text } = argvToConfigText(['--sentinel', 'monitor', 'm', '127.0.0.1', '6379', '2', '--sentinel', 'forget-after', 'm', '5000'], '/');
+    expect(parseConfig(text, PURE).sentinel.masters[0].forgetAfterMs).toBe(5000);
   });
 });
