@@ -168,7 +168,7 @@ class Loader {
         return this.setFlag(args[1]!, 'resolveHostnames', 'Please specify yes or no for the resolve-hostnames option.');
       case sub === 'announce-hostnames' && argc === 2:
         return this.setFlag(args[1]!, 'announceHostnames', 'Please specify yes or no for the announce-hostnames option.');
-      // Valkey 8's name of the same line is read too; the rewrite writes Redis's.
+      // Beyond Redis: Valkey 8's name of the same line is read too; the rewrite writes Redis's.
       case (sub === 'master-reboot-down-after-period' || sub === 'primary-reboot-down-after-period') && argc === 3:
         return this.withMaster(args[1]!, (m) => {
           m.config.masterRebootDownAfterPeriodMs = atoi(args[2]!);

@@ -92,7 +92,8 @@ export class CommandCatalog {
     // Clients repeat the same subcommand, spelled the same way: compared as typed, it needs no hashing.
     const last = this.lastSubcommand.get(spec);
     if (last !== undefined && last.typed === typed) return last.lookup;
-    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase()) ?? this.routed.get(spec)?.get(typed.toLowerCase());
+    const lower = typed.toLowerCase();
+    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(lower) ?? this.routed.get(spec)?.get(lower);
     if (sub === undefined) return { kind: 'unknown-subcommand', container: spec };
     const lookup = this.found(sub);
     this.lastSubcommand.set(spec, { typed, lookup });

@@ -215,7 +215,7 @@ const HANDLERS: Record<string, [number, Handler]> = {
   forget: [-5, (cx, args) => forget(cx, args)],
 };
 
-/** Valkey 8's names of four subcommands, answered exactly as the Redis names they stand for. */
+/** Beyond Redis: Valkey 8's names of four subcommands, answered exactly as the Redis names they stand for. */
 const VALKEY_ALIASES: ReadonlyArray<[string, string]> = [
   ['primary', 'master'],
   ['primaries', 'masters'],
@@ -345,6 +345,7 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'parallel-syncs': 1,
   quorum: 1,
   'master-reboot-down-after-period': 1,
+  // Beyond Redis (see roster.forgetLongDown).
   'forget-after': 1,
   'notification-script': 1,
   'client-reconfig-script': 1,
@@ -353,8 +354,10 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'rename-command': 2,
 };
 
-/** Valkey 8's name of an option, applied as the Redis name (and written to the config under it). */
-const SET_OPTION_ALIASES: ReadonlyMap<string, SetOption> = new Map([['primary-reboot-down-after-period', 'master-reboot-down-after-period']]);
+/** Beyond Redis: Valkey 8's name of an option, applied as the Redis name (and written to the config under it). */
+const SET_OPTION_ALIASES: ReadonlyMap<string, SetOption> = new Map([
+  ['primary-reboot-down-after-period', 'master-reboot-down-after-period'],
+]);
 
 function setOption(typed: string): SetOption | undefined {
   const option = lowerAscii(typed);
