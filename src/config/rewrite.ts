@@ -217,12 +217,13 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     if (m.authPass !== null) state.rewriteLine('sentinel auth-pass', `sentinel auth-pass ${name} ${m.authPass}`, true);
     if (m.authUser !== null) state.rewriteLine('sentinel auth-user', `sentinel auth-user ${name} ${m.authUser}`, true);
     if (m.masterRebootDownAfterPeriodMs !== 0) {
-      state.rewriteLine(
-        'sentinel master-reboot-down-after-period',
-        `sentinel master-reboot-down-after-period ${name} ${m.masterRebootDownAfterPeriodMs}`,
-        true,
-      );
+      const line = `sentinel master-reboot-down-after-period ${name} ${m.masterRebootDownAfterPeriodMs}`;
+      // Valkey's name of the line is replaced in place by Redis's.
+      if (!state.rewriteLine('sentinel primary-reboot-down-after-period', line, false)) {
+        state.rewriteLine('sentinel master-reboot-down-after-period', line, true);
+      }
     }
+    if (m.forgetAfterMs !== 0) state.rewriteLine('sentinel forget-after', `sentinel forget-after ${name} ${m.forgetAfterMs}`, true);
     state.rewriteLine('sentinel config-epoch', `sentinel config-epoch ${name} ${m.configEpoch}`, true);
     state.rewriteLine('sentinel leader-epoch', `sentinel leader-epoch ${name} ${m.leaderEpoch}`, true);
     for (const r of m.knownReplicas) {
@@ -277,6 +278,8 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     'known-sentinel',
     'rename-command',
     'master-reboot-down-after-period',
+    'primary-reboot-down-after-period',
+    'forget-after',
   ]) {
     state.markProcessed(`sentinel ${key}`);
   }

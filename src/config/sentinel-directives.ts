@@ -176,10 +176,17 @@ class Loader {
         if (args[1] === '') return 'Please specify a path for the state-file option.';
         this.stateFile = args[1]!;
         return null;
-      case sub === 'master-reboot-down-after-period' && argc === 3:
+      // Beyond Redis: Valkey 8's name of the same line is read too; the rewrite writes Redis's.
+      case (sub === 'master-reboot-down-after-period' || sub === 'primary-reboot-down-after-period') && argc === 3:
         return this.withMaster(args[1]!, (m) => {
           m.config.masterRebootDownAfterPeriodMs = atoi(args[2]!);
           return m.config.masterRebootDownAfterPeriodMs < 0 ? 'negative time parameter.' : null;
+        });
+      // Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten (0: never).
+      case sub === 'forget-after' && argc === 3:
+        return this.withMaster(args[1]!, (m) => {
+          m.config.forgetAfterMs = atoi(args[2]!);
+          return m.config.forgetAfterMs < 0 ? 'negative time parameter.' : null;
         });
       default:
         return 'Unrecognized sentinel configuration statement.';

@@ -40,6 +40,8 @@ export function describeFields(ri: Instance, now: number, announceHostnames: boo
     add('parallel-syncs', ri.parallelSyncs);
     if (ri.notificationScript !== null) add('notification-script', ri.notificationScript);
     if (ri.clientReconfigScript !== null) add('client-reconfig-script', ri.clientReconfigScript);
+    // Beyond Redis: shown only when set, so a redis-sentinel config gets Redis's fields.
+    if (ri.forgetAfterMs !== 0) add('forget-after', ri.forgetAfterMs);
   }
   if (ri.kind === 'slave') {
     add('master-link-down-time', ri.masterLinkDownTime);

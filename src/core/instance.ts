@@ -127,6 +127,8 @@ export interface MasterInstance extends InstanceBase {
   failoverTimeoutMs: number;
   masterRebootDownAfterPeriodMs: number;
   masterRebootSinceTime: number;
+  /** Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten; 0 never. */
+  forgetAfterMs: number;
   authPass: string | null;
   authUser: string | null;
   notificationScript: string | null;
@@ -232,6 +234,7 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   failoverTimeoutMs: number;
   masterRebootDownAfterPeriodMs = 0;
   masterRebootSinceTime = 0;
+  forgetAfterMs = 0;
   authPass: string | null = null;
   authUser: string | null = null;
   notificationScript: string | null = null;

@@ -6,7 +6,7 @@ import { SIM_CRASH_AFTER_ELECTION, SIM_CRASH_AFTER_PROMOTION, userFailover } fro
 import { globMatch } from './glob.js';
 import { currentMasterAddress, type Instance, type MasterInstance, type ReplicaInstance } from './instance.js';
 import { dropAllSentinelLinks, dropConnections } from './links.js';
-import { createMaster, removeMaster, resetMaster } from './roster.js';
+import { createMaster, forgetRefusal, forgetReplica, forgetSentinel, removeMaster, resetMaster } from './roster.js';
 import type { StepContext } from './step-context.js';
 import { DEBUG_PARAMETERS, type Timings } from './timing.js';
 
@@ -274,6 +274,40 @@ export function reset(cx: StepContext, pattern: string): number {
   return count;
 }
 
+/**
+ * Beyond Redis: SENTINEL FORGET <master> REPLICA <ip> <port>. The replica is found by the
+ * address SENTINEL REPLICAS shows (or its IP); it must be S_DOWN. +OK follows the config write.
+ */
+export function forgetReplicaByAddress(cx: StepContext, name: string, ip: string, port: number): Refusal | null {
+  const m = cx.masters.get(name);
+  if (!m) return NO_SUCH_MASTER;
+  const hostnames = cx.settings.announceHostnames;
+  let found: ReplicaInstance | undefined;
+  for (const r of m.replicas.values()) {
+    if (r.addr.port === port && (announced(r.addr, hostnames) === ip || r.addr.ip === ip)) found = r;
+  }
+  if (!found) return { error: 'ERR No such replica with that address' };
+  const refused = forgetRefusal(found);
+  if (refused === 'promoted') return { error: `ERR Replica ${found.name} is being promoted by the failover in progress` };
+  if (refused === 'up') return { error: `ERR Replica ${found.name} is not down: only a replica flagged s_down can be forgotten` };
+  forgetReplica(cx, found);
+  return null;
+}
+
+/** Beyond Redis: SENTINEL FORGET <master> SENTINEL <runid>, as forgetReplicaByAddress for a peer. */
+export function forgetSentinelByRunid(cx: StepContext, name: string, runid: string): Refusal | null {
+  const m = cx.masters.get(name);
+  if (!m) return NO_SUCH_MASTER;
+  const lower = runid.toLowerCase();
+  const found = m.sentinels.get(runid) ?? [...m.sentinels.values()].find((s) => s.name.toLowerCase() === lower);
+  if (!found) return { error: 'ERR No such sentinel with that runid' };
+  if (forgetRefusal(found) !== null) {
+    return { error: `ERR Sentinel ${found.name} is not down: only a sentinel flagged s_down can be forgotten` };
+  }
+  forgetSentinel(cx, found);
+  return null;
+}
+
 /** Null once the failover has started. */
 export function failover(cx: StepContext, name: string): Refusal | null {
   const m = cx.masters.get(name);
@@ -285,7 +319,13 @@ export function failover(cx: StepContext, name: string): Refusal | null {
 /** One SENTINEL SET option with its value, parsed (numbers already wrapped to the width Redis stores). */
 export type MasterSetting =
   | {
-      option: 'down-after-milliseconds' | 'failover-timeout' | 'parallel-syncs' | 'quorum' | 'master-reboot-down-after-period';
+      option:
+        | 'down-after-milliseconds'
+        | 'failover-timeout'
+        | 'parallel-syncs'
+        | 'quorum'
+        | 'master-reboot-down-after-period'
+        | 'forget-after';
       value: number;
     }
   /** `executable`: whether the path names an executable file (not looked at for an empty path, which unsets). */
@@ -336,6 +376,9 @@ function applyMasterSetting(cx: StepContext, m: MasterInstance, setting: MasterS
       return null;
     case 'master-reboot-down-after-period':
       m.masterRebootDownAfterPeriodMs = setting.value;
+      return null;
+    case 'forget-after':
+      m.forgetAfterMs = setting.value;
       return null;
     case 'notification-script':
     case 'client-reconfig-script':

@@ -30,6 +30,8 @@ export interface MasterSettings {
   masterRebootDownAfterPeriodMs: number;
   configEpoch: bigint;
   leaderEpoch: bigint;
+  /** Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten; 0 (the default) never. */
+  forgetAfterMs: number;
 }
 
 /** Just the settings of `from`, a master config or a live master: the one list of them. */
@@ -46,6 +48,7 @@ export function masterSettings(from: MasterSettings): MasterSettings {
     masterRebootDownAfterPeriodMs: from.masterRebootDownAfterPeriodMs,
     configEpoch: from.configEpoch,
     leaderEpoch: from.leaderEpoch,
+    forgetAfterMs: from.forgetAfterMs,
   };
 }
 
@@ -118,6 +121,7 @@ export function newMasterConfig(name: string, host: string, port: number, quorum
     masterRebootDownAfterPeriodMs: 0,
     configEpoch: 0n,
     leaderEpoch: 0n,
+    forgetAfterMs: 0,
     knownReplicas: [],
     knownSentinels: [],
     renamedCommands: [],

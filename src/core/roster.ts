@@ -133,3 +133,49 @@ export function resetMaster(cx: StepContext, m: MasterInstance, opts: { keepSent
   m.roleReportedTime = now;
   if (opts.announce) cx.emit('warning', '+reset-master', m);
 }
+
+/**
+ * Beyond Redis: drops one replica of a master, as if it had never been discovered, and asks
+ * for the config write that removes its known-replica line. Unlike SENTINEL RESET, the master
+ * and its other replicas and peers keep their links, flags and failover state. `-slave`
+ * mirrors the `+slave` of its discovery; `note` (e.g. why) follows the instance in the event.
+ */
+export function forgetReplica(cx: StepContext, r: ReplicaInstance, note = ''): void {
+  cx.emit('warning', '-slave', r, note);
+  r.master.replicas.delete(r.name);
+  releaseInstance(cx, r);
+  cx.persist();
+}
+
+/** Beyond Redis: drops one peer of a master (the `+sentinel` of its discovery undone), as forgetReplica does a replica. */
+export function forgetSentinel(cx: StepContext, s: SentinelInstance, note = ''): void {
+  cx.emit('warning', '-sentinel', s, note);
+  s.master.sentinels.delete(s.name);
+  releaseInstance(cx, s);
+  cx.persist();
+}
+
+/**
+ * Why an instance may not be forgotten, or null when it may: only one this sentinel sees
+ * S_DOWN (no valid reply for down-after-milliseconds), and never the replica a failover in
+ * progress is promoting.
+ */
+export function forgetRefusal(ri: ReplicaInstance | SentinelInstance): 'up' | 'promoted' | null {
+  if (ri.kind === 'slave' && ri.master.promoted === ri) return 'promoted';
+  return ri.flags.sdown ? null : 'up';
+}
+
+/**
+ * Beyond Redis, with `forget-after` set: replicas and peers S_DOWN for longer than that are
+ * forgotten, so that dead peers stop counting as voters. Not in TILT, when S_DOWN is not
+ * being judged.
+ */
+export function forgetLongDown(cx: StepContext, m: MasterInstance): void {
+  const limit = m.forgetAfterMs;
+  if (limit <= 0 || cx.state.tilt) return;
+  const now = cx.now;
+  const due = (ri: ReplicaInstance | SentinelInstance) => forgetRefusal(ri) === null && now - ri.sDownSinceTime > limit;
+  const note = `#down for more than ${limit} ms`;
+  for (const r of [...m.replicas.values()]) if (due(r)) forgetReplica(cx, r, note);
+  for (const s of [...m.sentinels.values()]) if (due(s)) forgetSentinel(cx, s, note);
+}

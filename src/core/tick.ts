@@ -3,6 +3,7 @@ import { askMasterStateToOtherSentinels, checkObjectivelyDown, checkSubjectively
 import { sendHello } from './hello-out.js';
 import type { Instance, MasterInstance } from './instance.js';
 import { reconnect, send, sendPing } from './links.js';
+import { forgetLongDown } from './roster.js';
 import type { StepContext } from './step-context.js';
 import { switchToPromoted } from './reconfiguration.js';
 import { MAX_PENDING_COMMANDS } from './timing.js';
@@ -51,6 +52,7 @@ export function tick(cx: StepContext): TickOutcome {
     handleInstance(cx, m, outcome);
     for (const r of m.replicas.values()) handleInstance(cx, r, outcome);
     for (const s of m.sentinels.values()) handleInstance(cx, s, outcome);
+    if (m.forgetAfterMs > 0) forgetLongDown(cx, m);
     if (m.flags.sdown || m.flags.odown || m.flags.failoverInProgress || m.startWait !== null) outcome.busy = true;
     if (m.failoverState === 'update_config') switching = m;
   }

@@ -1,5 +1,6 @@
 import { loadFixture } from './fixtures.js';
 import { indexResp, mapLookup, type RespNode } from './resp-index.js';
+import { ROUTED_SENTINEL_SUBCOMMANDS } from './routed-subcommands.js';
 
 /**
  * One command or subcommand of the sentinel command table, as redis-sentinel
@@ -17,6 +18,8 @@ export interface CommandSpec {
   readonly parent: CommandSpec | null;
   /** Keyed by the lower-case subcommand name alone (`list`). */
   readonly subcommands: ReadonlyMap<string, CommandSpec>;
+  /** Beyond Redis, on a subcommand outside the table (routed-subcommands.ts): the table's one whose ACL permission it has. */
+  readonly actsAs?: CommandSpec;
 }
 
 export type Protocol = 2 | 3;
@@ -44,6 +47,8 @@ export class CommandCatalog {
   /** The ACL categories, in ACL CAT order. */
   readonly categories: readonly string[];
   private readonly byName = new Map<string, CommandSpec>();
+  /** Subcommands answered but not in the table, by container, then lower-case name. */
+  private readonly routed: ReadonlyMap<CommandSpec, ReadonlyMap<string, CommandSpec>>;
   private readonly foundLookups = new Map<CommandSpec, Lookup>();
   private readonly perProtocol: Record<Protocol, ProtocolFixtures>;
   private readonly helps: Record<HelpTopic, Buffer>;
@@ -62,6 +67,7 @@ export class CommandCatalog {
     this.perProtocol = { 2: readProtocolFixtures(2, command2), 3: readProtocolFixtures(3, loadFixture('COMMAND.resp3')) };
     this.aclCatReply = loadFixture('ACL-CAT.resp2');
     this.categories = indexResp(this.aclCatReply).children.map((c) => c.text ?? '');
+    this.routed = buildRouted(this.byName);
     this.helps = {
       ACL: loadFixture('ACL-HELP.resp2'),
       CLIENT: loadFixture('CLIENT-HELP.resp2'),
@@ -86,7 +92,8 @@ export class CommandCatalog {
     // Clients repeat the same subcommand, spelled the same way: compared as typed, it needs no hashing.
     const last = this.lastSubcommand.get(spec);
     if (last !== undefined && last.typed === typed) return last.lookup;
-    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase());
+    const lower = typed.toLowerCase();
+    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(lower) ?? this.routed.get(spec)?.get(lower);
     if (sub === undefined) return { kind: 'unknown-subcommand', container: spec };
     const lookup = this.found(sub);
     this.lastSubcommand.set(spec, { typed, lookup });
@@ -109,6 +116,11 @@ export class CommandCatalog {
   /** Every command, each followed by its subcommands (the COMMAND LIST order). */
   all(): CommandSpec[] {
     return this.topLevel.flatMap((spec) => [spec, ...spec.subcommands.values()]);
+  }
+
+  /** The subcommands answered beyond the table (not in `all()`, COMMAND or ACL CAT). */
+  routedSubcommands(): CommandSpec[] {
+    return [...this.routed.values()].flatMap((subs) => [...subs.values()]);
   }
 
   /** The whole `COMMAND` reply. */
@@ -158,6 +170,29 @@ export class CommandCatalog {
 }
 
 export type HelpTopic = 'ACL' | 'CLIENT' | 'COMMAND' | 'SENTINEL';
+
+/** The specs of ROUTED_SENTINEL_SUBCOMMANDS, each built on the table's subcommand it acts as. */
+function buildRouted(byName: ReadonlyMap<string, CommandSpec>): Map<CommandSpec, Map<string, CommandSpec>> {
+  const routed = new Map<CommandSpec, Map<string, CommandSpec>>();
+  const container = byName.get('sentinel');
+  if (container === undefined) return routed;
+  const subs = new Map<string, CommandSpec>();
+  for (const { name, actsAs, arity } of ROUTED_SENTINEL_SUBCOMMANDS) {
+    const target = container.subcommands.get(actsAs);
+    if (target === undefined) throw new Error(`routed subcommand sentinel|${name} acts as sentinel|${actsAs}, which the table lacks`);
+    subs.set(name, {
+      name: `${container.name}|${name}`,
+      arity: arity ?? target.arity,
+      flags: target.flags,
+      categories: target.categories,
+      parent: container,
+      subcommands: new Map(),
+      actsAs: target,
+    });
+  }
+  routed.set(container, subs);
+  return routed;
+}
 
 function readProtocolFixtures(protocol: Protocol, commandReply: Buffer): ProtocolFixtures {
   const infoEntries = new Map<string, Buffer>();

@@ -438,6 +438,7 @@ describe('sentinel directive values', () => {
         masterRebootDownAfterPeriodMs: 1000,
         configEpoch: 4n,
         leaderEpoch: 3n,
+        forgetAfterMs: 0,
         knownReplicas: [
           { host: '127.0.0.1', port: 6380 },
           { host: '127.0.0.1', port: 6381 },

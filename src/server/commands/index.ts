@@ -75,5 +75,7 @@ export function buildHandlers(catalog: CommandCatalog): Map<string, CommandHandl
     // A container is only runnable bare when its arity allows one token (COMMAND).
     else if (spec.subcommands.size === 0 || spec.arity === -1) throw new Error(`no handler for command '${spec.name}'`);
   }
+  // Beyond Redis: SENTINEL subcommands outside the table are the sentinel's to answer too.
+  for (const spec of catalog.routedSubcommands()) handlers.set(spec.name, sentinelSubcommand);
   return handlers;
 }

@@ -96,7 +96,9 @@ export const FLUSH_FAILED_REPLY: Reply = err('Failed to save config file. Check 
  * the vote it repeats may have been cast by an earlier step whose write is still under way.
  */
 export function repliesWithVote(argv: readonly string[]): boolean {
-  return argv.length >= 5 && argv[0].toLowerCase() === 'is-master-down-by-addr' && argv[4] !== '*';
+  if (argv.length < 5 || argv[4] === '*') return false;
+  const sub = argv[0].toLowerCase();
+  return sub === 'is-master-down-by-addr' || sub === 'is-primary-down-by-addr';
 }
 
 function refusalReply(refusal: Refusal): Reply {
@@ -208,9 +210,37 @@ const HANDLERS: Record<string, [number, Handler]> = {
   debug: [-2, (cx, args) => debug(cx, args)],
 
   'simulate-failure': [-3, (cx, flags) => simulateFailure(cx, flags)],
+
+  // Beyond Redis: forgetting one dead replica or peer (arity as `SENTINEL FORGET m SENTINEL id`).
+  forget: [-5, (cx, args) => forget(cx, args)],
 };
 
+/** Beyond Redis: Valkey 8's names of four subcommands, answered exactly as the Redis names they stand for. */
+const VALKEY_ALIASES: ReadonlyArray<[string, string]> = [
+  ['primary', 'master'],
+  ['primaries', 'masters'],
+  ['get-primary-addr-by-name', 'get-master-addr-by-name'],
+  ['is-primary-down-by-addr', 'is-master-down-by-addr'],
+];
+for (const [alias, name] of VALKEY_ALIASES) HANDLERS[alias] = HANDLERS[name];
+
 const HANDLER_TABLE: ReadonlyMap<string, [number, Handler]> = new Map(Object.entries(HANDLERS));
+
+/**
+ * SENTINEL FORGET <master> REPLICA <ip> <port> | SENTINEL <runid> (`SLAVE` is taken for
+ * `REPLICA`). A form with the wrong number of words gets Redis's arity error.
+ */
+function forget(cx: StepContext, [name, kindText, ...rest]: string[]): Reply {
+  const kind = lowerAscii(kindText);
+  const wantedWords = kind === 'replica' || kind === 'slave' ? 2 : kind === 'sentinel' ? 1 : 0;
+  if (wantedWords === 0) return err(`Unknown option or number of arguments for SENTINEL FORGET '${kindText}'`);
+  if (rest.length !== wantedWords) return err("wrong number of arguments for 'sentinel|forget' command");
+  if (wantedWords === 1) return changeReply(ops.forgetSentinelByRunid(cx, name, rest[0]));
+  const [ip, portText] = rest;
+  const port = parseStrictInt(portText);
+  if (port === null || port < 0 || port > 65535) return err('Invalid port');
+  return changeReply(ops.forgetReplicaByAddress(cx, name, ip, port));
+}
 
 function pendingScripts(cx: StepContext): Reply {
   return array(
@@ -315,6 +345,8 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'parallel-syncs': 1,
   quorum: 1,
   'master-reboot-down-after-period': 1,
+  // Beyond Redis (see roster.forgetLongDown).
+  'forget-after': 1,
   'notification-script': 1,
   'client-reconfig-script': 1,
   'auth-pass': 1,
@@ -322,9 +354,14 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'rename-command': 2,
 };
 
+/** Beyond Redis: Valkey 8's name of an option, applied as the Redis name (and written to the config under it). */
+const SET_OPTION_ALIASES: ReadonlyMap<string, SetOption> = new Map([
+  ['primary-reboot-down-after-period', 'master-reboot-down-after-period'],
+]);
+
 function setOption(typed: string): SetOption | undefined {
   const option = lowerAscii(typed);
-  return Object.hasOwn(SET_OPTION_VALUES, option) ? (option as SetOption) : undefined;
+  return Object.hasOwn(SET_OPTION_VALUES, option) ? (option as SetOption) : SET_OPTION_ALIASES.get(option);
 }
 
 /**
@@ -383,7 +420,8 @@ function parseSetOption(option: SetOption, values: string[], env: CommandEnviron
       const v = number(1n);
       return v === null ? value : { option, value: asQuorum(v) };
     }
-    case 'master-reboot-down-after-period': {
+    case 'master-reboot-down-after-period':
+    case 'forget-after': {
       const v = number(0n);
       return v === null ? value : { option, value: Number(v) };
     }
