@@ -168,7 +168,7 @@ export class AclStore {
   }
 
   canRun(user: AclUser, spec: CommandSpec): boolean {
-    return user.allowed.has(spec.name);
+    return user.allowed.has(spec.permittedAs ?? spec.name);
   }
 
   /** A channel is matched against the user's patterns; a PSUBSCRIBE pattern must equal one of them. */

@@ -17,7 +17,19 @@ export interface CommandSpec {
   readonly parent: CommandSpec | null;
   /** Keyed by the lower-case subcommand name alone (`list`). */
   readonly subcommands: ReadonlyMap<string, CommandSpec>;
+  /** Beyond Redis, for a subcommand redis-sentinel lacks: the command whose ACL permission it takes. */
+  readonly permittedAs?: string;
 }
+
+/**
+ * Beyond Redis: SENTINEL subcommands redis-sentinel 7.0 does not have. They are found and run
+ * like the others, with the flags, categories and ACL permission of the subcommand named in
+ * `like`, but listed nowhere (COMMAND, COMMAND COUNT/LIST/INFO/DOCS, ACL CAT and SENTINEL HELP
+ * stay the captured bytes), so that nothing a client compares with redis-sentinel changes.
+ */
+const ADDED_SENTINEL_SUBCOMMANDS: ReadonlyArray<{ name: string; arity: number; like: string }> = [
+  { name: 'explain', arity: 3, like: 'master' },
+];
 
 export type Protocol = 2 | 3;
 
@@ -44,6 +56,8 @@ export class CommandCatalog {
   /** The ACL categories, in ACL CAT order. */
   readonly categories: readonly string[];
   private readonly byName = new Map<string, CommandSpec>();
+  /** Beyond Redis: the added subcommands, per container. */
+  private readonly addedSubcommands = new Map<CommandSpec, Map<string, CommandSpec>>();
   private readonly foundLookups = new Map<CommandSpec, Lookup>();
   private readonly perProtocol: Record<Protocol, ProtocolFixtures>;
   private readonly helps: Record<HelpTopic, Buffer>;
@@ -59,6 +73,7 @@ export class CommandCatalog {
     const command2 = loadFixture('COMMAND.resp2');
     const root = indexResp(command2);
     this.topLevel = root.children.map((entry) => this.buildSpec(entry, null));
+    this.addSubcommands('sentinel', ADDED_SENTINEL_SUBCOMMANDS);
     this.perProtocol = { 2: readProtocolFixtures(2, command2), 3: readProtocolFixtures(3, loadFixture('COMMAND.resp3')) };
     this.aclCatReply = loadFixture('ACL-CAT.resp2');
     this.categories = indexResp(this.aclCatReply).children.map((c) => c.text ?? '');
@@ -86,7 +101,7 @@ export class CommandCatalog {
     // Clients repeat the same subcommand, spelled the same way: compared as typed, it needs no hashing.
     const last = this.lastSubcommand.get(spec);
     if (last !== undefined && last.typed === typed) return last.lookup;
-    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase());
+    const sub = spec.subcommands.get(typed) ?? spec.subcommands.get(typed.toLowerCase()) ?? this.addedSubcommands.get(spec)?.get(typed.toLowerCase());
     if (sub === undefined) return { kind: 'unknown-subcommand', container: spec };
     const lookup = this.found(sub);
     this.lastSubcommand.set(spec, { typed, lookup });
@@ -104,6 +119,23 @@ export class CommandCatalog {
       this.foundLookups.set(spec, lookup);
     }
     return lookup;
+  }
+
+  /** Beyond Redis: the subcommands added to the captured table, which need handlers too. */
+  added(): CommandSpec[] {
+    return [...this.addedSubcommands.values()].flatMap((subs) => [...subs.values()]);
+  }
+
+  private addSubcommands(container: string, added: ReadonlyArray<{ name: string; arity: number; like: string }>): void {
+    const parent = this.byName.get(container);
+    if (parent === undefined) return;
+    const subs = new Map<string, CommandSpec>();
+    for (const { name, arity, like } of added) {
+      const model = parent.subcommands.get(like);
+      if (model === undefined || parent.subcommands.has(name)) continue;
+      subs.set(name, { ...model, name: `${container}|${name}`, arity, subcommands: new Map(), permittedAs: model.name });
+    }
+    this.addedSubcommands.set(parent, subs);
   }
 
   /** Every command, each followed by its subcommands (the COMMAND LIST order). */

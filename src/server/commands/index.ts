@@ -69,7 +69,7 @@ const HANDLERS: Record<string, CommandHandler> = {
  */
 export function buildHandlers(catalog: CommandCatalog): Map<string, CommandHandler> {
   const handlers = new Map<string, CommandHandler>();
-  for (const spec of catalog.all()) {
+  for (const spec of [...catalog.all(), ...catalog.added()]) {
     const handler = HANDLERS[spec.name] ?? (spec.parent?.name === 'sentinel' ? sentinelSubcommand : undefined);
     if (handler !== undefined) handlers.set(spec.name, handler);
     // A container is only runnable bare when its arity allows one token (COMMAND).
