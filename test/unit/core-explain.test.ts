@@ -5,6 +5,7 @@ import type { MasterInstance } from '../../src/core/instance.js';
 import { createReplica } from '../../src/core/roster.js';
 import type { StepContext } from '../../src/core/step-context.js';
 import { encodeReply } from '../../src/resp/encode.js';
+import { AclStore } from '../../src/server/acl.js';
 import { CommandCatalog } from '../../src/server/command-catalog.js';
 import type { Reply } from '../../src/resp/reply.js';
 import { CoreHarness, FailoverWorld, MYID, PEERS, arr, int, str } from './core-fixture.js';
@@ -214,5 +215,18 @@ describe('SENTINEL EXPLAIN in the command table', () => {
     // COMMAND INFO / DOCS look names up with get(): unknown there, as in redis-sentinel.
     expect(catalog.get('sentinel|explain')).toBeUndefined();
     expect(catalog.added().map((s) => s.name)).toEqual(['sentinel|explain']);
+  });
+});
+
+describe('SENTINEL EXPLAIN and ACL', () => {
+  it('may be run by exactly the users that may run SENTINEL MASTER', () => {
+    const catalog = CommandCatalog.load();
+    const acl = new AclStore(catalog);
+    const explain = (catalog.lookup('sentinel', 'explain') as { spec: Parameters<AclStore['canRun']>[1] }).spec;
+    expect(acl.canRun(acl.defaultUser, explain)).toBe(true);
+    acl.setUser('reader', ['on', 'nopass', '+sentinel|master']);
+    acl.setUser('other', ['on', 'nopass', '+sentinel|masters', '+@pubsub']);
+    acl.setUser('most', ['on', 'nopass', '+@all', '-sentinel|master']);
+    expect(['reader', 'other', 'most'].map((u) => acl.canRun(acl.get(u)!, explain))).toEqual([true, false, false]);
   });
 });
