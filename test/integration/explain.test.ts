@@ -246,4 +246,23 @@ describe('why no failover happens', () => {
     expect(e['election-winnable']).toBe('no');
     expect(e['failover-would-start']).toBe('no');
   });
+  it.concurrent('no quorum: the master stays SDOWN without ODOWN; one log line says who sees it down, EXPLAIN says the same', async ({ expect }) => {
+    const master = await h.startRedis({ name: 'noquorum-master' });
+    const s = await h.startSentinel({
+      impl: 'ours',
+      name: 'noquorum-sentinel',
+      monitors: [{ name: 'alone', port: master.port, quorum: 2, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000 }],
+    });
+    const events = await h.events(s.port);
+    const killedAt = Date.now();
+    master.kill('SIGKILL');
+    await events.waitFor({ channel: '+sdown', since: killedAt }, 10_000);
+    const e = await explain(s.port, 'alone');
+    expect(e['blocked-by']).toEqual(['no-quorum: 1 sentinel(s) see the master down, quorum is 2 (no o_down)']);
+    expect(e).toMatchObject({ 'sentinels-agreeing-down': '1', quorum: '2', 'election-winnable': 'no' });
+    // Once per SDOWN episode (test/unit/core-explain.test.ts), five ask periods (5 s) after +sdown.
+    const line = await s.process.waitForLog(/No failover of alone: /, { timeoutMs: 10_000 });
+    expect(line.input).toContain('No failover of alone: 1 sentinel(s) see the master down, quorum is 2; no other sentinels known');
+    expect(events.events.filter((x) => x.channel === '+odown')).toEqual([]);
+  });
 });
