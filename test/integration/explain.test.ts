@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort, useHarness, waitFor } from '../harness/index.js';
 import {
   dumpEvents,
@@ -72,9 +72,9 @@ function logFrom(log: string, first: RegExp): string[] {
 }
 
 describe('why no failover happens', () => {
-  const h = useHarness('explain');
+  const h = useHarness('explain', { scope: 'test' });
 
-  it.concurrent('every replica excluded: -failover-abort-no-good-slave, then one log line per replica with its reason; EXPLAIN agrees before and after', async ({ expect }) => {
+  it('every replica excluded: -failover-abort-no-good-slave, then one log line per replica with its reason; EXPLAIN agrees before and after', async () => {
     const master = await h.startRedis({ name: 'nogood-master' });
     const replicaOf = { port: master.port };
     const [zero, stopped, cut] = await Promise.all([
@@ -170,7 +170,7 @@ describe('why no failover happens', () => {
     expect((await rawCommand(s.port, ['COMMAND', 'INFO', 'sentinel|explain'])).value).toEqual({ type: 'array', items: [{ type: 'null-bulk' }] });
   });
 
-  it.concurrent('healthy: EXPLAIN names the replica a failover would promote, and kill -9 promotes that one', async ({ expect }) => {
+  it('healthy: EXPLAIN names the replica a failover would promote, and kill -9 promotes that one', async () => {
     const t = await startTunedTopology(h, { label: 'chosen', replicas: 3, sentinels: ['ours'], quorum: 1, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000 });
     // Priorities decide, not offsets that move with every replication ping.
     const favourite = t.replicas[1];
@@ -202,7 +202,7 @@ describe('why no failover happens', () => {
     expect(election?.leader).toBe(await h.queries(s.port).myid());
   });
 
-  it.concurrent('an election that cannot be won: quorum 1 met, 2 of 3 sentinels dead; the log and EXPLAIN show the votes', async ({ expect }) => {
+  it('an election that cannot be won: quorum 1 met, 2 of 3 sentinels dead; the log and EXPLAIN show the votes', async () => {
     const t = await startTunedTopology(h, {
       label: 'novote',
       replicas: 1,
@@ -246,7 +246,7 @@ describe('why no failover happens', () => {
     expect(e['election-winnable']).toBe('no');
     expect(e['failover-would-start']).toBe('no');
   });
-  it.concurrent('no quorum: the master stays SDOWN without ODOWN; one log line says who sees it down, EXPLAIN says the same', async ({ expect }) => {
+  it('no quorum: the master stays SDOWN without ODOWN; one log line says who sees it down, EXPLAIN says the same', async () => {
     const master = await h.startRedis({ name: 'noquorum-master' });
     const s = await h.startSentinel({
       impl: 'ours',
