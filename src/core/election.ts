@@ -85,7 +85,17 @@ export function getLeader(cx: StepContext, m: MasterInstance, epoch: bigint): st
   // Our own vote goes to the favourite, or to ourselves when nobody voted yet.
   const mine = vote(cx, m, epoch, tally(peerVotes).winner ?? cx.settings.myid);
   const ownVote = mine.leader !== null && mine.epoch === epoch ? mine.leader : null;
-  return electionWinner(peerVotes, ownVote, m.sentinels.size + 1, m.quorum);
+  const winner = electionWinner(peerVotes, ownVote, m.sentinels.size + 1, m.quorum);
+  recordTally(cx, m, epoch, ownVote, winner);
+  return winner;
+}
+
+/** Beyond Redis: keeps who voted for whom in this count, for SENTINEL EXPLAIN and the not-elected log lines. */
+function recordTally(cx: StepContext, m: MasterInstance, epoch: bigint, ownVote: string | null, winner: string | null): void {
+  const votes = [{ voter: cx.settings.myid, votedFor: ownVote }];
+  for (const s of m.sentinels.values()) votes.push({ voter: s.name, votedFor: s.leader !== null && s.leaderEpoch === epoch ? s.leader : null });
+  const needed = Math.max(Math.floor((m.sentinels.size + 1) / 2) + 1, m.quorum);
+  m.lastElection = { epoch, time: cx.now, votes, needed, winner };
 }
 
 /** Votes per run id, in order of first vote, and the first run id to get the most. */

@@ -1,5 +1,6 @@
 import { announced, type Address } from './address.js';
 import { electionOutcome, getLeader, startRank } from './election.js';
+import { logNoGoodReplica, logNoQuorumOnce, logNotElected } from './explain.js';
 import { seesDown } from './failure-detection.js';
 import { forceHelloUpdate } from './hello-out.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
@@ -35,6 +36,7 @@ export function startFailoverIfNeeded(cx: StepContext, m: MasterInstance): boole
   if (!m.flags.odown) {
     m.electionRetryEpoch = 0n;
     m.quickRetries = 0;
+    logNoQuorumOnce(cx, m);
   }
   if (!m.flags.odown || m.flags.failoverInProgress) {
     m.startWait = null;
@@ -188,6 +190,7 @@ function waitStart(cx: StepContext, m: MasterInstance): void {
     const outcome = cx.tuning.retryLeaderlessElection ? electionOutcome(cx, m) : 'open';
     if (outcome !== 'open' || now - m.failoverStartTime > electionTimeout) {
       cx.emit('warning', '-failover-abort-not-elected', m);
+      logNotElected(cx, m);
       abortFailover(m, now);
       // Our own vote in that epoch went to us: one given to a peer defers our attempt, as in Redis.
       const votedForUs = m.leaderEpoch === m.failoverEpoch && m.leader?.toLowerCase() === cx.settings.myid.toLowerCase();
@@ -206,6 +209,7 @@ function selectSlaveState(cx: StepContext, m: MasterInstance): void {
   const replica = selectReplica(cx, m);
   if (!replica) {
     cx.emit('warning', '-failover-abort-no-good-slave', m);
+    logNoGoodReplica(cx, m);
     abortFailover(m, cx.now);
     return;
   }

@@ -149,11 +149,27 @@ export interface MasterInstance extends InstanceBase {
   electionRetryEpoch: bigint;
   /** Quick retries since the master last went ODOWN. */
   quickRetries: number;
+  /** Beyond Redis, for SENTINEL EXPLAIN and the log: the votes of our last election's last count. */
+  lastElection: ElectionTally | null;
+  /** Beyond Redis: the SDOWN episode (its start) whose missing ODOWN was explained in the log; 0 when none. */
+  noOdownExplained: number;
   promoted: ReplicaInstance | null;
   /** Keyed by replica name (`ip:port`). */
   replicas: Map<string, ReplicaInstance>;
   /** Keyed by run id. */
   sentinels: Map<string, SentinelInstance>;
+}
+
+/** Who voted for whom in one of our elections, as getLeader counted it. */
+export interface ElectionTally {
+  epoch: bigint;
+  /** When it was counted. */
+  time: number;
+  /** Every voter (this sentinel first) and the run id it voted for in the epoch; null when no vote in it is known. */
+  votes: Array<{ voter: string; votedFor: string | null }>;
+  /** The votes the winner needs: a majority of the voters, and at least the quorum. */
+  needed: number;
+  winner: string | null;
 }
 
 export interface StartWait {
@@ -249,6 +265,8 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   startWait: StartWait | null = null;
   electionRetryEpoch = 0n;
   quickRetries = 0;
+  lastElection: ElectionTally | null = null;
+  noOdownExplained = 0;
   addressGeneration = 0;
   promoted: ReplicaInstance | null = null;
   replicas = new Map<string, ReplicaInstance>();

@@ -2,6 +2,7 @@ import { announced } from './address.js';
 import { lowerAscii } from './ascii.js';
 import { describeFields } from './describe.js';
 import { isMasterDownByAddr as answerIsMasterDown } from './election.js';
+import { explainMaster, type MasterExplanation } from './explain.js';
 import { SIM_CRASH_AFTER_ELECTION, SIM_CRASH_AFTER_PROMOTION, userFailover } from './failover.js';
 import { globMatch } from './glob.js';
 import { currentMasterAddress, type Instance, type MasterInstance, type ReplicaInstance } from './instance.js';
@@ -314,6 +315,12 @@ export function failover(cx: StepContext, name: string): Refusal | null {
   if (!m) return NO_SUCH_MASTER;
   const refused = userFailover(cx, m);
   return refused === null ? null : { error: refused };
+}
+
+/** Beyond Redis, SENTINEL EXPLAIN: would a failover of the master start now, with which replica, and if not, why not. */
+export function explain(cx: StepContext, name: string): MasterExplanation | undefined {
+  const m = cx.masters.get(name);
+  return m && explainMaster(cx, m);
 }
 
 /** One SENTINEL SET option with its value, parsed (numbers already wrapped to the width Redis stores). */

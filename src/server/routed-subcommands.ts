@@ -22,4 +22,6 @@ export const ROUTED_SENTINEL_SUBCOMMANDS: readonly RoutedSubcommand[] = [
   { name: 'is-primary-down-by-addr', actsAs: 'is-master-down-by-addr' },
   // Forgetting one dead replica or peer: an administrative change, as RESET is.
   { name: 'forget', actsAs: 'reset', arity: -5 },
+  // Why a failover would or would not start: a read-only question, as MASTER is.
+  { name: 'explain', actsAs: 'master', arity: 3 },
 ];

@@ -25,9 +25,10 @@ describe('routed SENTINEL subcommands', () => {
     expect(catalog.all()).toHaveLength(72);
     expect(catalog.get('sentinel|primary')).toBeUndefined();
     expect(catalog.get('sentinel|forget')).toBeUndefined();
+    expect(catalog.get('sentinel|explain')).toBeUndefined();
     expect([...catalog.get('sentinel')!.subcommands.keys()].filter((n) => /primar|forget/.test(n))).toEqual([]);
     expect(catalog.routedSubcommands().map((s) => s.name).sort()).toEqual(
-      ['sentinel|forget', 'sentinel|get-primary-addr-by-name', 'sentinel|is-primary-down-by-addr', 'sentinel|primaries', 'sentinel|primary'],
+      ['sentinel|explain', 'sentinel|forget', 'sentinel|get-primary-addr-by-name', 'sentinel|is-primary-down-by-addr', 'sentinel|primaries', 'sentinel|primary'],
     );
   });
 });

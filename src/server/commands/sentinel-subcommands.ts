@@ -1,6 +1,7 @@
 import { lowerAscii } from '../../core/ascii.js';
 import { globMatch } from '../../core/glob.js';
 import { parseStrictInt } from '../../core/numbers.js';
+import { blockerText, type MasterExplanation } from '../../core/explain.js';
 import * as ops from '../../core/operations.js';
 import type { Fields, MasterSetting, QuorumCheck, Refusal, SentinelSetting } from '../../core/operations.js';
 import type { StepContext } from '../../core/step-context.js';
@@ -213,6 +214,9 @@ const HANDLERS: Record<string, [number, Handler]> = {
 
   // Beyond Redis: forgetting one dead replica or peer (arity as `SENTINEL FORGET m SENTINEL id`).
   forget: [-5, (cx, args) => forget(cx, args)],
+
+  // Beyond Redis: why a failover would or would not start now.
+  explain: [3, (cx, [name]) => aboutMaster(ops.explain(cx, name), explainReply)],
 };
 
 /** Beyond Redis: Valkey 8's names of four subcommands, answered exactly as the Redis names they stand for. */
@@ -323,6 +327,67 @@ function simulateFailure(cx: StepContext, flags: string[]): Reply {
     else return err('Unknown failure simulation specified');
   }
   return ok;
+}
+
+/** SENTINEL EXPLAIN's reply: fields and values as SENTINEL MASTER gives them (bulk strings), with nested lists and maps. */
+function explainReply(e: MasterExplanation): Reply {
+  const field = (name: string, value: Reply): [Reply, Reply] => [bulk(name), value];
+  const text = (name: string, value: string | number | bigint): [Reply, Reply] => field(name, bulk(String(value)));
+  const yesNo = (name: string, value: boolean): [Reply, Reply] => text(name, value ? 'yes' : 'no');
+  const orNil = (value: string | null): Reply => (value === null ? nullBulk : bulk(value));
+  const replicas = e.replicas.map((r) =>
+    map([
+      text('name', r.name),
+      text('ip', r.ip),
+      text('port', r.port),
+      field('runid', orNil(r.runid)),
+      text('slave-priority', r.priority),
+      text('slave-repl-offset', r.offset),
+      yesNo('eligible', r.eligible),
+      field('reasons', bulkArray(r.reasons)),
+    ]),
+  );
+  const sentinels = e.peers.map((p) =>
+    map([
+      text('runid', p.runid),
+      text('ip', p.ip),
+      text('port', p.port),
+      text('link', p.linkUp ? 'ok' : 'disconnected'),
+      yesNo('s-down', p.sdown),
+      text('sees-master', p.opinion),
+      field('voted-for', orNil(p.votedFor)),
+      text('vote-epoch', p.voteEpoch),
+    ]),
+  );
+  const t = e.lastElection;
+  const election =
+    t === null
+      ? nullBulk
+      : map([
+          text('epoch', t.epoch),
+          field('leader', orNil(t.winner)),
+          text('votes-needed', t.needed),
+          field('votes', array(t.votes.map((v) => map([text('voter', v.voter), field('voted-for', orNil(v.votedFor))])))),
+        ]);
+  return map([
+    text('name', e.name),
+    yesNo('failover-would-start', e.blockers.length === 0),
+    field('blocked-by', bulkArray(e.blockers.map(blockerText))),
+    text('quorum', e.quorum),
+    text('sentinels-agreeing-down', e.agreeing),
+    text('voters', e.voters),
+    text('votes-needed', e.votesNeeded),
+    text('voters-reachable', e.votersReachable),
+    yesNo('election-winnable', e.votersReachable >= e.votesNeeded),
+    text('failover-state', e.failoverState),
+    text('failover-epoch', e.failoverEpoch),
+    field('selected-replica', orNil(e.selected === null ? null : e.selected.name)),
+    field('replicas', array(replicas)),
+    field('sentinels', array(sentinels)),
+    field('my-vote', orNil(e.myVote.leader)),
+    text('my-vote-epoch', e.myVote.epoch),
+    field('last-election', election),
+  ]);
 }
 
 function ckquorumReply(check: QuorumCheck): Reply {
