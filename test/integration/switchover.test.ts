@@ -135,7 +135,7 @@ describe('switchover (SENTINEL FAILOVER ... TO / COORDINATED)', () => {
     const sentinelPorts = t.sentinels.map((s) => s.port);
     const leader = t.sentinels[0];
 
-    const runPhase = async (key: string, coordinated: boolean): Promise<{ acked: number; missing: number; errors: number }> => {
+    const runPhase = async (key: string, coordinated: boolean): Promise<{ acked: number; missing: number; errors: number; longestAckMs: number }> => {
       const writer = new AckedWriter(h, sentinelPorts, t.masterName, key);
       const writing = writer.run();
       await waitFor(async () => writer.acked.length, { timeoutMs: 10_000, description: 'the writer to be writing', until: (n) => n > 100 });
@@ -163,14 +163,14 @@ describe('switchover (SENTINEL FAILOVER ... TO / COORDINATED)', () => {
       const final = await currentMaster(leader.port, t.masterName, servers);
       const stored = new Set((await h.client(final.port).lrange(key, 0, -1)).map(Number));
       const missing = writer.acked.filter((n) => !stored.has(n)).length;
-      return { acked: writer.acked.length, missing, errors: writer.errors };
+      return { acked: writer.acked.length, missing, errors: writer.errors, longestAckMs: writer.longestAckMs };
     };
 
     const coordinated = await runPhase('coordinated-writes', true);
     const plain = await runPhase('plain-writes', false);
     console.log(
-      `[switchover] ${SWITCHES} coordinated switchovers: ${coordinated.acked} writes acknowledged, ${coordinated.missing} missing on the final master (${coordinated.errors} refused or failed)\n` +
-        `[switchover] ${SWITCHES} plain SENTINEL FAILOVERs: ${plain.acked} writes acknowledged, ${plain.missing} missing on the final master (${plain.errors} refused or failed)`,
+      `[switchover] ${SWITCHES} coordinated switchovers: ${coordinated.acked} writes acknowledged, ${coordinated.missing} missing on the final master (${coordinated.errors} refused or failed, longest acknowledged write ${coordinated.longestAckMs} ms)\n` +
+        `[switchover] ${SWITCHES} plain SENTINEL FAILOVERs: ${plain.acked} writes acknowledged, ${plain.missing} missing on the final master (${plain.errors} refused or failed, longest acknowledged write ${plain.longestAckMs} ms)`,
     );
     expect(coordinated.missing).toBe(0);
     expect(coordinated.acked).toBeGreaterThan(SWITCHES * 100);
@@ -327,6 +327,8 @@ async function currentMaster(port: number, name: string, servers: RedisServerPro
 class AckedWriter {
   readonly acked: number[] = [];
   errors = 0;
+  /** The longest time an acknowledged write took: how long writes were held during a handover. */
+  longestAckMs = 0;
   private next = 0;
   private stopped = false;
   private turn = 0;
@@ -373,9 +375,11 @@ class AckedWriter {
   private async writeUntilError(conn: Redis): Promise<void> {
     while (!this.stopped) {
       const n = this.next++;
+      const sentAt = Date.now();
       try {
         await conn.rpush(this.key, String(n));
         this.acked.push(n);
+        this.longestAckMs = Math.max(this.longestAckMs, Date.now() - sentAt);
       } catch {
         this.errors++;
         // The others on this connection stop too: all reconnect to where the sentinels point.
