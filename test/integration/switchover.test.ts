@@ -93,6 +93,7 @@ describe('switchover (SENTINEL FAILOVER ... TO / COORDINATED)', () => {
       });
       const leader = t.sentinels[0];
       const servers = [t.master, ...t.replicas];
+      const collectors = await Promise.all(t.sentinels.map((s) => h.events(s.port)));
       // Each replica in turn, then back to the first master: a coordinated switch, a plain one with TO, a coordinated one.
       const plan: Array<{ to: RedisServerProcess; coordinated: boolean }> = [
         { to: t.replicas[1], coordinated: true },
@@ -119,6 +120,16 @@ describe('switchover (SENTINEL FAILOVER ... TO / COORDINATED)', () => {
         current = step.to;
         await waitForSwitchable(h, leader.port, t.masterName, servers.length - 1);
       }
+      // Forced, not elected: only the leader tried; nobody saw a master down; every sentinel switched each time.
+      expect(collectors.map((c) => c.all({ channel: '+try-failover' }).length)).toEqual([plan.length, 0, 0]);
+      expect(collectors.map((c) => c.all({ channel: '+odown' }).length)).toEqual([0, 0, 0]);
+      // A step's events go out after its config write: the last ones may still be on their way.
+      const switched = await waitFor(async () => collectors.map((c) => c.all({ channel: '+switch-master' }).map((e) => e.message.split(' ')[4])), {
+        timeoutMs: 5000,
+        description: 'every sentinel to publish its +switch-master',
+        until: (all) => all.every((ports) => ports.length >= plan.length),
+      });
+      expect(switched).toEqual(t.sentinels.map(() => plan.map((p) => String(p.to.port))));
     });
   }
 
