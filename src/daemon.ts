@@ -12,7 +12,7 @@ import { clientLimits } from './config/server-options.js';
 import type { Action } from './core/actions.js';
 import { PersistGate } from './core/persist-gate.js';
 import { toConfig } from './core/snapshot.js';
-import { linkLatencies, masterNames, sentinelInfo } from './core/operations.js';
+import { linkLatencies, masterNames, sentinelInfo, switchoverOutcome } from './core/operations.js';
 import { Sentinel, type Input, type InputBody, type StepOutput } from './core/sentinel.js';
 import type { StepContext } from './core/step-context.js';
 import type { Timings, Tuning } from './core/timing.js';
@@ -23,7 +23,15 @@ import { LinkManager } from './links/link-manager.js';
 import { BlockingLookup } from './links/blocking-lookup.js';
 import { HostResolver } from './links/resolver.js';
 import type { Reply } from './resp/reply.js';
-import { FLUSH_FAILED_REPLY, OK_IF_FLUSHED, repliesWithVote, sentinelCommand, type CommandEnvironment } from './server/commands/sentinel-subcommands.js';
+import {
+  awaitedSwitchover,
+  FLUSH_FAILED_REPLY,
+  OK_IF_FLUSHED,
+  repliesWithVote,
+  sentinelCommand,
+  switchoverOutcomeReply,
+  type CommandEnvironment,
+} from './server/commands/sentinel-subcommands.js';
 import { clientsWithinOpenFiles, readOpenFilesLimit, type ClientsWithinLimit } from './server/open-files.js';
 import { SentinelServer } from './server/server.js';
 import { HttpListener, httpOptions } from './http/http-listener.js';
@@ -68,6 +76,8 @@ export class Daemon {
   private httpError: string | null = null;
   private listening = false;
   private readonly supervision: Supervision;
+  /** Beyond Redis: coordinated SENTINEL FAILOVERs whose reply waits for the switchover's outcome. */
+  private switchoverWaiters: Array<{ master: string; epoch: bigint; resolve: (reply: Reply) => void }> = [];
 
   constructor(private readonly opts: DaemonOptions) {
     this.supervision = opts.supervision ?? NOT_SUPERVISED;
@@ -218,8 +228,28 @@ export class Daemon {
 
   private run<T>(input: Input<T>): StepOutput<T> {
     const output = this.sentinel.step(input);
-    if (output.actions.length > 0) this.gate.push(output.actions);
+    if (output.actions.length > 0) {
+      this.gate.push(output.actions);
+      // A switchover ends with events (promotion or abort): only a step with actions can end one.
+      if (this.switchoverWaiters.length > 0) this.answerEndedSwitchovers();
+    }
     return output;
+  }
+
+  /** The waiting coordinated SENTINEL FAILOVERs whose switchover is over get their reply, after the writes asked for so far. */
+  private answerEndedSwitchovers(): void {
+    const waiters = this.switchoverWaiters;
+    const outcomes = this.sentinel.step<Array<string | null>>({
+      kind: 'command',
+      now: Date.now(),
+      run: (cx) => waiters.map((w) => switchoverOutcome(cx, w.master, w.epoch)),
+    }).result;
+    this.switchoverWaiters = waiters.filter((_, i) => outcomes[i] === null);
+    const upTo = this.gate.requests;
+    waiters.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome !== null) this.gate.whenWritten(upTo, () => w.resolve(switchoverOutcomeReply(outcome)));
+    });
   }
 
   /**
@@ -230,6 +260,8 @@ export class Daemon {
    */
   private command(argv: readonly string[], run: (cx: StepContext) => Reply): Reply | Promise<Reply> {
     const { result: reply, persists } = this.run<Reply>({ kind: 'command', run, now: Date.now() });
+    const awaited = awaitedSwitchover(reply);
+    if (awaited !== undefined) return new Promise((resolve) => this.switchoverWaiters.push({ ...awaited, resolve }));
     const upTo = this.gate.requests;
     if (!persists && (!repliesWithVote(argv) || this.gate.isWritten(upTo))) return reply;
     return new Promise((resolve) =>

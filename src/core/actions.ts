@@ -4,7 +4,9 @@ import type { ScriptAction } from './scripts.js';
 export type ConnKind = 'cc' | 'pc';
 
 /** What a reply is for, so the core can route it back to the instance that asked. */
-export type ReplyPurpose = 'ping' | 'info' | 'publish' | 'is-master-down' | 'subscribe' | 'ignore';
+export type ReplyPurpose = 'ping' | 'info' | 'publish' | 'is-master-down' | 'subscribe' | 'ignore'
+  /** Beyond Redis: the master's answer to the FAILOVER of a coordinated switchover. */
+  | 'switchover';
 
 export interface ReplyTag {
   instance: number;

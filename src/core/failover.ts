@@ -3,9 +3,24 @@ import { electionOutcome, getLeader, startRank } from './election.js';
 import { logNoGoodReplica, logNoQuorumOnce, logNotElected } from './explain.js';
 import { seesDown } from './failure-detection.js';
 import { forceHelloUpdate } from './hello-out.js';
+import type { ObservedReply } from './actions.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
 import { send } from './links.js';
 import type { StepContext } from './step-context.js';
+import {
+  abortedError,
+  findTarget,
+  handoverAnswered,
+  handoverVerdict,
+  masterInfoSeen,
+  masterRefusal,
+  namedReplica,
+  pollHandover,
+  replicaRefusal,
+  runningSwitchover,
+  sendHandover,
+  type SwitchoverRequest,
+} from './switchover.js';
 import { MAX_QUICK_ELECTION_RETRIES } from './timing.js';
 
 /**
@@ -93,6 +108,41 @@ export function userFailover(cx: StepContext, m: MasterInstance): string | null 
   cx.log('warning', `Executing user requested FAILOVER of '${m.name}'`);
   startFailover(cx, m);
   m.flags.forceFailover = true;
+  m.switchover = null;
+  return null;
+}
+
+/**
+ * Beyond Redis: SENTINEL FAILOVER with TO / COORDINATED. Forced like the plain form (no
+ * election, a new epoch); refused at once when the replica named, or the master for a
+ * coordinated handover, is not fit. Returns the error text, or null once started.
+ */
+export function userSwitchover(cx: StepContext, m: MasterInstance, req: SwitchoverRequest): string | null {
+  if (m.flags.failoverInProgress) return 'INPROG Failover already in progress';
+  const target = req.target === null ? null : findTarget(cx, m, req);
+  if (typeof target === 'string') return target;
+  if (target === null && !selectReplica(cx, m)) return 'NOGOODSLAVE No suitable replica to promote';
+  if (req.coordinated) {
+    const refused = masterRefusal(m);
+    if (refused !== null) return refused;
+  }
+  cx.log('warning', `Executing user requested FAILOVER of '${m.name}'`);
+  const how = [target ? `TO ${target.name}` : '', req.coordinated ? `COORDINATED TIMEOUT ${req.timeoutMs}` : ''];
+  cx.log('notice', `FAILOVER of '${m.name}' ${how.filter(Boolean).join(' ')}`);
+  startFailover(cx, m);
+  m.flags.forceFailover = true;
+  m.switchover = {
+    epoch: m.failoverEpoch,
+    target: target ? { ...target.addr } : null,
+    coordinated: req.coordinated,
+    timeoutMs: req.timeoutMs,
+    sentAt: 0,
+    accepted: false,
+    handingOver: false,
+    masterGaveUp: false,
+    lastPollAt: 0,
+    outcome: null,
+  };
   return null;
 }
 
@@ -145,6 +195,8 @@ export function sendSlaveOf(cx: StepContext, ri: Instance, to: Address | null): 
 }
 
 export function abortFailover(m: MasterInstance, now: number): void {
+  const sw = runningSwitchover(m);
+  if (sw) sw.outcome = abortedError(m.failoverState);
   m.flags.failoverInProgress = false;
   m.flags.forceFailover = false;
   m.failoverState = 'none';
@@ -168,6 +220,7 @@ export function runFailoverStateMachine(cx: StepContext, m: MasterInstance): voi
       sendSlaveOfNoOne(cx, m);
       break;
     case 'wait_promotion':
+      if (runningSwitchover(m)?.coordinated && watchHandover(cx, m)) break;
       if (cx.now - m.failoverStateChangeTime > m.failoverTimeoutMs) {
         cx.emit('warning', '-failover-abort-slave-timeout', m);
         abortFailover(m, cx.now);
@@ -206,6 +259,11 @@ function waitStart(cx: StepContext, m: MasterInstance): void {
 }
 
 function selectSlaveState(cx: StepContext, m: MasterInstance): void {
+  const sw = runningSwitchover(m);
+  if (sw?.target) {
+    selectNamedReplica(cx, m);
+    return;
+  }
   const replica = selectReplica(cx, m);
   if (!replica) {
     cx.emit('warning', '-failover-abort-no-good-slave', m);
@@ -233,8 +291,17 @@ function sendSlaveOfNoOne(cx: StepContext, m: MasterInstance): void {
     }
     return;
   }
-  if (!sendSlaveOf(cx, promoted, null)) return;
-  if (cx.tuning.infoAfterSlaveof) send(cx, promoted, 'cc', ['INFO'], 'info');
+  const sw = runningSwitchover(m);
+  if (sw?.coordinated) {
+    if (m.link.disconnected || m.flags.sdown) {
+      abortSwitchover(cx, m, '-failover-abort-coordinated-master-down', 'ERR Failover aborted: the master is down or unreachable');
+      return;
+    }
+    if (!sendHandover(cx, m, sw, promoted)) return;
+  } else {
+    if (!sendSlaveOf(cx, promoted, null)) return;
+    if (cx.tuning.infoAfterSlaveof) send(cx, promoted, 'cc', ['INFO'], 'info');
+  }
   cx.emit('notice', '+failover-state-wait-promotion', promoted);
   m.failoverState = 'wait_promotion';
   m.failoverStateChangeTime = now;
@@ -299,6 +366,8 @@ function detectEndOfReconfiguration(cx: StepContext, m: MasterInstance): void {
 export function observePromotion(cx: StepContext, r: ReplicaInstance): boolean {
   const m = r.master;
   if (!r.flags.promoted || !m.flags.failoverInProgress || m.failoverState !== 'wait_promotion') return false;
+  const sw = runningSwitchover(m);
+  if (sw) sw.outcome = '';
   if (m.failoverEpoch > m.configEpoch) m.configEpoch = m.failoverEpoch;
   m.failoverState = 'reconf_slaves';
   m.failoverStateChangeTime = cx.now;
@@ -308,7 +377,69 @@ export function observePromotion(cx: StepContext, r: ReplicaInstance): boolean {
   cx.emit('warning', '+failover-state-reconf-slaves', m);
   queueClientReconfig(cx, m, 'leader', m.addr, r.addr);
   forceHelloUpdate(cx, m);
+  // The old master follows the new one already; this saves that in its config and drops its clients, as a conversion would.
+  if (sw?.coordinated) sendSlaveOf(cx, m, r.addr);
   return true;
+}
+
+/** Beyond Redis: TO named the replica; it is promoted only if it still could be chosen. */
+function selectNamedReplica(cx: StepContext, m: MasterInstance): void {
+  const sw = m.switchover!;
+  const replica = namedReplica(cx, m, sw);
+  const refused = replica ? replicaRefusal(cx, m, replica, sw.coordinated) : 'it is no longer known';
+  if (!replica || refused !== null) {
+    const name = `${sw.target!.ip}:${sw.target!.port}`;
+    abortSwitchover(cx, m, '-failover-abort-target-not-eligible', `ERR Failover aborted: replica ${name} cannot be promoted: ${refused}`, refused ?? '');
+    return;
+  }
+  cx.emit('warning', '+selected-slave', replica);
+  replica.flags.promoted = true;
+  m.promoted = replica;
+  m.failoverState = 'send_slaveof_noone';
+  m.failoverStateChangeTime = cx.now;
+  cx.emit('notice', '+failover-state-send-slaveof-noone', replica);
+}
+
+/** Beyond Redis: the failover of a switchover ends here, its reason logged and kept for the waiting client. */
+function abortSwitchover(cx: StepContext, m: MasterInstance, event: string, error: string, detail = ''): void {
+  const sw = runningSwitchover(m);
+  if (sw) sw.outcome = error;
+  cx.emit('warning', event, m, detail);
+  cx.log('warning', `Coordinated failover of '${m.name}' aborted: ${error.replace(/^ERR /, '')}`);
+  abortFailover(m, cx.now);
+}
+
+/** A coordinated handover under way: polled, and aborted when it failed. True while it is still on. */
+function watchHandover(cx: StepContext, m: MasterInstance): boolean {
+  const sw = runningSwitchover(m)!;
+  const promoted = m.promoted;
+  if (!promoted) return false;
+  const failed = handoverVerdict(cx, sw, promoted.name);
+  if (failed) {
+    abortSwitchover(cx, m, failed.event, failed.error);
+    return true;
+  }
+  pollHandover(cx, m, sw, promoted);
+  // Once the master hands over, the ordinary bound applies (failover-timeout, -failover-abort-slave-timeout).
+  return !sw.handingOver;
+}
+
+/** Beyond Redis: the master's answer to a coordinated handover's FAILOVER. */
+export function onHandoverReply(cx: StepContext, m: MasterInstance, reply: ObservedReply): void {
+  const sw = runningSwitchover(m);
+  if (!sw || m.failoverState !== 'wait_promotion') return;
+  const refused = handoverAnswered(sw, reply);
+  if (refused !== null) abortSwitchover(cx, m, '-failover-abort-coordinated-refused', `ERR Failover aborted: the master refused FAILOVER: ${refused}`, refused);
+}
+
+/** Beyond Redis: an INFO reply of a master whose coordinated handover is under way. */
+export function onHandoverMasterInfo(cx: StepContext, m: MasterInstance, text: string): void {
+  const sw = runningSwitchover(m);
+  if (!sw?.coordinated || m.failoverState !== 'wait_promotion') return;
+  masterInfoSeen(sw, text);
+  const promoted = m.promoted;
+  const failed = promoted ? handoverVerdict(cx, sw, promoted.name) : null;
+  if (failed) abortSwitchover(cx, m, failed.event, failed.error);
 }
 
 /** The client-reconfig-script, if the master has one, told of a switch. */

@@ -154,6 +154,8 @@ export interface MasterInstance extends InstanceBase {
   /** Beyond Redis: the SDOWN episode (its start) whose missing ODOWN was explained in the log; 0 when none. */
   noOdownExplained: number;
   promoted: ReplicaInstance | null;
+  /** Beyond Redis: what the last SENTINEL FAILOVER with TO / COORDINATED asked for (see switchover.ts); null otherwise. */
+  switchover: Switchover | null;
   /** Keyed by replica name (`ip:port`). */
   replicas: Map<string, ReplicaInstance>;
   /** Keyed by run id. */
@@ -170,6 +172,33 @@ export interface ElectionTally {
   /** The votes the winner needs: a majority of the voters, and at least the quorum. */
   needed: number;
   winner: string | null;
+}
+
+/**
+ * Beyond Redis: `SENTINEL FAILOVER <master> [TO <ip> <port>] [COORDINATED] [TIMEOUT <ms>]`, kept
+ * with the failover it started (same epoch), and its outcome once known, for the waiting client.
+ */
+export interface Switchover {
+  /** The failover epoch of the failover it started. */
+  epoch: bigint;
+  /** TO <ip> <port>: the replica to promote; null to choose as Redis does. */
+  target: Address | null;
+  /** Writes held on the master (Redis's FAILOVER command) until the replica has caught up. */
+  coordinated: boolean;
+  /** The TIMEOUT given to the master's FAILOVER. */
+  timeoutMs: number;
+  /** When FAILOVER was sent to the master; 0 before. */
+  sentAt: number;
+  /** The master answered +OK to FAILOVER. */
+  accepted: boolean;
+  /** An INFO since the +OK showed the master handing over (role:slave, or master_failover_state:failover-in-progress). */
+  handingOver: boolean;
+  /** An INFO since the +OK showed the master still master with no failover under way: it gave up. */
+  masterGaveUp: boolean;
+  /** When the master and the replica were last polled with INFO. */
+  lastPollAt: number;
+  /** null while it runs; then '' once the chosen replica is master, or the error line to answer. */
+  outcome: string | null;
 }
 
 export interface StartWait {
@@ -269,6 +298,7 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   noOdownExplained = 0;
   addressGeneration = 0;
   promoted: ReplicaInstance | null = null;
+  switchover: Switchover | null = null;
   replicas = new Map<string, ReplicaInstance>();
   sentinels = new Map<string, SentinelInstance>();
 

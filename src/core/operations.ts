@@ -3,12 +3,13 @@ import { lowerAscii } from './ascii.js';
 import { describeFields } from './describe.js';
 import { isMasterDownByAddr as answerIsMasterDown } from './election.js';
 import { explainMaster, type MasterExplanation } from './explain.js';
-import { SIM_CRASH_AFTER_ELECTION, SIM_CRASH_AFTER_PROMOTION, userFailover } from './failover.js';
+import { SIM_CRASH_AFTER_ELECTION, SIM_CRASH_AFTER_PROMOTION, userFailover, userSwitchover } from './failover.js';
 import { globMatch } from './glob.js';
 import { currentMasterAddress, type Instance, type MasterInstance, type ReplicaInstance } from './instance.js';
 import { dropAllSentinelLinks, dropConnections } from './links.js';
 import { createMaster, forgetRefusal, forgetReplica, forgetSentinel, removeMaster, resetMaster } from './roster.js';
 import type { StepContext } from './step-context.js';
+import type { SwitchoverRequest } from './switchover.js';
 import { DEBUG_PARAMETERS, type Timings } from './timing.js';
 
 /*
@@ -321,6 +322,33 @@ export function failover(cx: StepContext, name: string): Refusal | null {
 export function explain(cx: StepContext, name: string): MasterExplanation | undefined {
   const m = cx.masters.get(name);
   return m && explainMaster(cx, m);
+}
+
+export type { SwitchoverRequest } from './switchover.js';
+
+/**
+ * Beyond Redis: SENTINEL FAILOVER with TO / COORDINATED / TIMEOUT. The failover's epoch once
+ * started, by which switchoverOutcome finds how it ended.
+ */
+export function switchover(cx: StepContext, name: string, request: SwitchoverRequest): Refusal | { epoch: bigint } {
+  const m = cx.masters.get(name);
+  if (!m) return NO_SUCH_MASTER;
+  const refused = userSwitchover(cx, m, request);
+  return refused === null ? { epoch: m.failoverEpoch } : { error: refused };
+}
+
+/**
+ * How the switchover started in `epoch` ended: null while it runs, '' once the chosen replica
+ * is master, else the error line. A master removed, reset or switched by a peer's newer
+ * configuration meanwhile ends it too.
+ */
+export function switchoverOutcome(cx: StepContext, name: string, epoch: bigint): string | null {
+  const m = cx.masters.get(name);
+  const sw = m?.switchover;
+  if (!m || !sw || sw.epoch !== epoch) return 'ERR Failover abandoned: the master was removed or reset';
+  if (sw.outcome !== null) return sw.outcome;
+  if (!m.flags.failoverInProgress || m.failoverEpoch !== epoch) return 'ERR Failover abandoned: the master was reset or reconfigured';
+  return null;
 }
 
 /** One SENTINEL SET option with its value, parsed (numbers already wrapped to the width Redis stores). */

@@ -1,4 +1,5 @@
 import type { ConnKind, ObservedReply, ReplyTag } from './actions.js';
+import { onHandoverMasterInfo, onHandoverReply } from './failover.js';
 import { handleMasterDownReply } from './failure-detection.js';
 import { processHello } from './hello-in.js';
 import { refreshFromInfo } from './info-refresh.js';
@@ -28,6 +29,11 @@ export function onReply(cx: StepContext, linkId: number, conn: ConnKind, generat
       break;
     case 'info':
       if (reply.type === 'string') refreshFromInfo(cx, ri, reply.value);
+      // Beyond Redis: a coordinated switchover watches the master's INFO.
+      if (reply.type === 'string' && ri.kind === 'master' && ri.switchover !== null) onHandoverMasterInfo(cx, ri, reply.value);
+      break;
+    case 'switchover':
+      if (ri.kind === 'master') onHandoverReply(cx, ri, reply);
       break;
     case 'publish':
       if (reply.type !== 'error') ri.lastPubTime = now;

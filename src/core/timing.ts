@@ -142,3 +142,12 @@ export const FAST_TUNING: Readonly<Tuning> = Object.freeze({
   retryLeaderlessElection: true,
   switchAnnounceHoldMs: 100,
 });
+
+/** Beyond Redis, SENTINEL FAILOVER ... COORDINATED: the master's FAILOVER TIMEOUT when none is given. */
+export const COORDINATED_DEFAULT_TIMEOUT_MS = 5_000;
+/** The largest TIMEOUT accepted: writes are held on the master for up to that long. */
+export const COORDINATED_MAX_TIMEOUT_MS = 3_600_000;
+/** INFO from the master and the chosen replica this often while the handover runs, to see its end at once. */
+export const COORDINATED_POLL_MS = 100;
+/** Past TIMEOUT, how long to wait for the master to report that it gave up before giving up ourselves. */
+export const COORDINATED_GRACE_MS = 2_000;

@@ -24,6 +24,12 @@ export interface CommandSpec {
 
 export type Protocol = 2 | 3;
 
+/**
+ * Beyond Redis: subcommands that take more arguments than redis-sentinel's (which COMMAND still
+ * shows, as captured). SENTINEL FAILOVER <master> [TO <ip> <port>] [COORDINATED] [TIMEOUT <ms>].
+ */
+const ARITY_BEYOND_REDIS: ReadonlyMap<string, number> = new Map([['sentinel|failover', -3]]);
+
 /** The result of looking up a request's command name (and subcommand). */
 export type Lookup =
   | { kind: 'found'; spec: CommandSpec }
@@ -154,7 +160,7 @@ export class CommandCatalog {
     const subs = new Map<string, CommandSpec>();
     const spec: CommandSpec = {
       name: name.text ?? '',
-      arity: Number(arity.text),
+      arity: ARITY_BEYOND_REDIS.get(name.text ?? '') ?? Number(arity.text),
       flags: new Set(flags.children.map((f) => f.text ?? '')),
       categories: categories.children.map((c) => (c.text ?? '').replace(/^@/, '')),
       parent,

@@ -31,6 +31,7 @@ const RULES = [
   'hello-out',
   'failure-detection',
   'election',
+  'switchover',
   'failover',
   'reconfiguration',
   'hello-in',

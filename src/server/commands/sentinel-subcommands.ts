@@ -5,7 +5,7 @@ import { blockerText, type MasterExplanation } from '../../core/explain.js';
 import * as ops from '../../core/operations.js';
 import type { Fields, MasterSetting, QuorumCheck, Refusal, SentinelSetting } from '../../core/operations.js';
 import type { StepContext } from '../../core/step-context.js';
-import { DEBUG_PARAMETERS } from '../../core/timing.js';
+import { COORDINATED_DEFAULT_TIMEOUT_MS, COORDINATED_MAX_TIMEOUT_MS, DEBUG_PARAMETERS } from '../../core/timing.js';
 import { preencoded } from '../../resp/encode.js';
 import {
   array,
@@ -191,8 +191,10 @@ const HANDLERS: Record<string, [number, Handler]> = {
   'pending-scripts': [2, (cx) => pendingScripts(cx)],
 
   failover: [
-    3,
-    (cx, [name]) => {
+    // Beyond Redis: options after the name (Redis's arity is exactly 3).
+    -3,
+    (cx, [name, ...options]) => {
+      if (options.length > 0) return switchoverCommand(cx, name, options);
       const refused = ops.failover(cx, name);
       return refused === null ? ok : refusalReply(refused);
     },
@@ -244,6 +246,64 @@ function forget(cx: StepContext, [name, kindText, ...rest]: string[]): Reply {
   const port = parseStrictInt(portText);
   if (port === null || port < 0 || port > 65535) return err('Invalid port');
   return changeReply(ops.forgetReplicaByAddress(cx, name, ip, port));
+}
+
+/**
+ * Beyond Redis: a coordinated SENTINEL FAILOVER's reply, sent once the switchover is over (see
+ * awaitedSwitchover); to a shell that does not wait, a plain +OK.
+ */
+const awaitedSwitchovers = new WeakMap<Reply, { master: string; epoch: bigint }>();
+
+/** The switchover this reply stands for, to be answered with ops.switchoverOutcome once it is over. */
+export function awaitedSwitchover(reply: Reply): { master: string; epoch: bigint } | undefined {
+  return awaitedSwitchovers.get(reply);
+}
+
+/** The reply for a switchover's outcome (see ops.switchoverOutcome). */
+export function switchoverOutcomeReply(outcome: string): Reply {
+  return outcome === '' ? ok : error(outcome);
+}
+
+/**
+ * Beyond Redis: SENTINEL FAILOVER <master> [TO <ip> <port>] [COORDINATED] [TIMEOUT <ms>], each
+ * option once, in any order. Without COORDINATED the reply is at once, as for the plain form.
+ */
+function switchoverCommand(cx: StepContext, name: string, options: string[]): Reply {
+  const request = parseSwitchoverOptions(options);
+  if (typeof request === 'string') return err(request);
+  const started = ops.switchover(cx, name, request);
+  if ('error' in started) return refusalReply(started);
+  if (!request.coordinated) return ok;
+  const reply: Reply = { type: 'simple', value: 'OK' };
+  awaitedSwitchovers.set(reply, { master: name, epoch: started.epoch });
+  return reply;
+}
+
+/** The options, or the error text. */
+function parseSwitchoverOptions(options: string[]): ops.SwitchoverRequest | string {
+  let target: ops.SwitchoverRequest['target'] = null;
+  let coordinated = false;
+  let timeoutMs: number | null = null;
+  for (let j = 0; j < options.length; j++) {
+    const option = lowerAscii(options[j]);
+    const left = options.length - 1 - j;
+    if (option === 'to' && target === null && left >= 2) {
+      const port = parseStrictInt(options[j + 2]);
+      if (port === null || port <= 0 || port > 65535) return 'Invalid port';
+      target = { host: options[j + 1], port };
+      j += 2;
+    } else if (option === 'coordinated' && !coordinated) {
+      coordinated = true;
+    } else if (option === 'timeout' && timeoutMs === null && left >= 1) {
+      const v = parseInt64(options[++j]);
+      if (v === null || v <= 0n || v > BigInt(COORDINATED_MAX_TIMEOUT_MS)) return 'value is out of range';
+      timeoutMs = Number(v);
+    } else {
+      return 'syntax error';
+    }
+  }
+  if (timeoutMs !== null && !coordinated) return 'TIMEOUT requires COORDINATED';
+  return { target, coordinated, timeoutMs: timeoutMs ?? COORDINATED_DEFAULT_TIMEOUT_MS };
 }
 
 function pendingScripts(cx: StepContext): Reply {
