@@ -209,6 +209,10 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
         true,
       );
     }
+    // Beyond Redis: written only when on, so a redis-sentinel config stays as it was.
+    if (m.protectEmptyRestart) {
+      state.rewriteLine('sentinel protect-empty-restart', `sentinel protect-empty-restart ${name} yes`, true);
+    }
     state.rewriteLine('sentinel config-epoch', `sentinel config-epoch ${name} ${m.configEpoch}`, true);
     state.rewriteLine('sentinel leader-epoch', `sentinel leader-epoch ${name} ${m.leaderEpoch}`, true);
     for (const r of m.knownReplicas) {
@@ -263,6 +267,7 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     'known-sentinel',
     'rename-command',
     'master-reboot-down-after-period',
+    'protect-empty-restart',
   ]) {
     state.markProcessed(`sentinel ${key}`);
   }

@@ -56,6 +56,8 @@ export interface Flags {
   forceFailover: boolean;
   scriptKillSent: boolean;
   masterReboot: boolean;
+  /** Beyond Redis: held since `emptyRestartSince` after it restarted empty (empty-restart.ts); not in the flags string. */
+  emptyRestart: boolean;
 }
 
 export function noFlags(): Flags {
@@ -71,6 +73,7 @@ export function noFlags(): Flags {
     forceFailover: false,
     scriptKillSent: false,
     masterReboot: false,
+    emptyRestart: false,
   };
 }
 
@@ -127,6 +130,8 @@ export interface MasterInstance extends InstanceBase {
   failoverTimeoutMs: number;
   masterRebootDownAfterPeriodMs: number;
   masterRebootSinceTime: number;
+  protectEmptyRestart: boolean;
+  emptyRestartSince: number;
   authPass: string | null;
   authUser: string | null;
   notificationScript: string | null;
@@ -232,6 +237,8 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   failoverTimeoutMs: number;
   masterRebootDownAfterPeriodMs = 0;
   masterRebootSinceTime = 0;
+  protectEmptyRestart = false;
+  emptyRestartSince = 0;
   authPass: string | null = null;
   authUser: string | null = null;
   notificationScript: string | null = null;

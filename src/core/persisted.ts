@@ -28,6 +28,8 @@ export interface MasterSettings {
   authPass: string | null;
   authUser: string | null;
   masterRebootDownAfterPeriodMs: number;
+  /** Beyond Redis: fail over rather than follow a master that restarted empty (`sentinel protect-empty-restart`). */
+  protectEmptyRestart: boolean;
   configEpoch: bigint;
   leaderEpoch: bigint;
 }
@@ -44,6 +46,7 @@ export function masterSettings(from: MasterSettings): MasterSettings {
     authPass: from.authPass,
     authUser: from.authUser,
     masterRebootDownAfterPeriodMs: from.masterRebootDownAfterPeriodMs,
+    protectEmptyRestart: from.protectEmptyRestart,
     configEpoch: from.configEpoch,
     leaderEpoch: from.leaderEpoch,
   };
@@ -116,6 +119,7 @@ export function newMasterConfig(name: string, host: string, port: number, quorum
     authPass: null,
     authUser: null,
     masterRebootDownAfterPeriodMs: 0,
+    protectEmptyRestart: false,
     configEpoch: 0n,
     leaderEpoch: 0n,
     knownReplicas: [],

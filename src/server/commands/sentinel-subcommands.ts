@@ -320,6 +320,7 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'auth-pass': 1,
   'auth-user': 1,
   'rename-command': 2,
+  'protect-empty-restart': 1,
 };
 
 function setOption(typed: string): SetOption | undefined {
@@ -398,6 +399,10 @@ function parseSetOption(option: SetOption, values: string[], env: CommandEnviron
       if (from === '') return from;
       if (to === '') return to;
       return { option, from, to };
+    }
+    case 'protect-empty-restart': {
+      const v = lowerAscii(value);
+      return v === 'yes' ? { option, value: true } : v === 'no' ? { option, value: false } : value;
     }
   }
 }
