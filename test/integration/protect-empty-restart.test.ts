@@ -24,7 +24,7 @@ const SYNC_DELAY = process.env.PROTECT_EMPTY_SYNC_DELAY ?? '0';
 const OURS_MIN_SURVIVED = RUNS;
 
 const DOWN_AFTER_MS = 1000;
-const FAILOVER_TIMEOUT_MS = 2000;
+const FAILOVER_TIMEOUT_MS = 1500;
 /** A held master answers again after down-after + failover-timeout, then syncs from the new master. */
 const SETTLE_TIMEOUT_MS = 30_000;
 
@@ -42,7 +42,7 @@ function options(label: string, impl: 'ours' | 'redis', configLines: string[]): 
 describe('a master without persistence restarted at once, with its replicas holding data', () => {
   const h = useHarness('protect-empty-restart');
 
-  it('ours with protect-empty-restart yes: the data survives every restart', { timeout: 30_000 + RUNS * 12_000 }, async ({ expect }) => {
+  it('ours with protect-empty-restart yes: the data survives every restart', { timeout: 30_000 + RUNS * 20_000 }, async ({ expect }) => {
     const count = await survivalCount(h, options('ours', 'ours', ['sentinel protect-empty-restart %m yes']), RUNS, SETTLE_TIMEOUT_MS);
     console.log(describeCount(count));
     expect(count.survived, describeCount(count)).toBeGreaterThanOrEqual(OURS_MIN_SURVIVED);
@@ -52,7 +52,7 @@ describe('a master without persistence restarted at once, with its replicas hold
 
   it.skipIf(withoutRealSentinel('protect-empty-restart'))(
     'redis-sentinel, with and without master-reboot-down-after-period, for comparison (printed)',
-    { timeout: 60_000 + REDIS_RUNS * 2 * 12_000 },
+    { timeout: 60_000 + REDIS_RUNS * 2 * 20_000 },
     async ({ expect }) => {
       const plain = await survivalCount(h, options('redis', 'redis', []), REDIS_RUNS, SETTLE_TIMEOUT_MS);
       console.log(describeCount(plain));
