@@ -21,16 +21,16 @@ const MASTER_NAME = 'mymaster';
 
 export interface EmptyRestartGroup {
   label: string;
-  impl: SentinelImpl;
+  /** Some sentinels are ours (which judge by what they last saw of the replicas' keys). */
+  withOurs: boolean;
   servers: RedisServerProcess[];
   sentinels: SentinelProcess[];
 }
 
 export interface GroupOptions {
   label: string;
-  impl: SentinelImpl;
-  /** sentinel.conf lines for every sentinel, after the monitor line (`%m` is the master's name). */
-  configLines: string[];
+  /** Each sentinel's implementation and sentinel.conf lines after the monitor line (`%m` is the master's name). */
+  sentinels: Array<{ impl: SentinelImpl; configLines: string[] }>;
   /** Extra redis-server arguments (the harness starts servers with `--repl-diskless-sync-delay 0`). */
   serverArgs: string[];
   downAfterMs: number;
@@ -46,15 +46,21 @@ export async function startGroup(h: Harness, o: GroupOptions): Promise<EmptyRest
   for (const r of replicas) await rawCommand(r.port, ['REPLICAOF', master.host, String(master.port)]);
   await Promise.all(replicas.map((r) => waitForReplicaSync(r, 20_000)));
   const monitor = { name: MASTER_NAME, port: master.port, quorum: 2, downAfterMs: o.downAfterMs, failoverTimeoutMs: o.failoverTimeoutMs };
-  const configLines = o.configLines.map((l) => l.replaceAll('%m', MASTER_NAME));
   const sentinels = await Promise.all(
-    [1, 2, 3].map((i) => h.startSentinel({ impl: o.impl, name: `${o.label}-sentinel${i}-${o.impl}`, monitors: [monitor], configLines })),
+    o.sentinels.map(({ impl, configLines }, i) =>
+      h.startSentinel({
+        impl,
+        name: `${o.label}-sentinel${i + 1}-${impl}`,
+        monitors: [monitor],
+        configLines: configLines.map((l) => l.replaceAll('%m', MASTER_NAME)),
+      }),
+    ),
   );
   const debug = o.debug ?? FAST_DEBUG;
   if (debug.length > 0) await Promise.all(sentinels.map((s) => sentinelDebug(s.port, debug)));
   const t: Topology = { masterName: MASTER_NAME, quorum: 2, master, replicas, sentinels };
   await waitForDiscovery(h, t, 30_000);
-  return { label: o.label, impl: o.impl, servers: [master, ...replicas], sentinels };
+  return { label: o.label, withOurs: o.sentinels.some((s) => s.impl === 'ours'), servers: [master, ...replicas], sentinels };
 }
 
 async function masterPortPerSentinels(g: EmptyRestartGroup): Promise<number | null> {
@@ -122,7 +128,7 @@ export async function ensureData(h: Harness, g: EmptyRestartGroup, masterPort: n
     until: (sizes) => sizes.every((n) => n === KEYS),
   });
   // What ours judge by; redis-sentinel does not look at the replicas' keys.
-  if (g.impl !== 'ours') return;
+  if (!g.withOurs) return;
   const since = Date.now();
   await waitFor(
     async () => {
