@@ -21,7 +21,7 @@ import { withoutRealSentinel } from '../harness/real-sentinel.js';
 
 const RUNS = Number(process.env.PROTECT_EMPTY_RUNS ?? 10);
 const REDIS_RUNS = Number(process.env.PROTECT_EMPTY_REDIS_RUNS ?? 2);
-const MIXED_RUNS = Number(process.env.PROTECT_EMPTY_MIXED_RUNS ?? 3);
+const MIXED_RUNS = Number(process.env.PROTECT_EMPTY_MIXED_RUNS ?? 2);
 const SYNC_DELAY = process.env.PROTECT_EMPTY_SYNC_DELAY ?? '0';
 /** PROTECT_EMPTY_REDIS_PERIODS=1: the sentinels keep Redis's periods (INFO every 10 s) instead of FAST_DEBUG's 1 s. */
 const DEBUG: readonly string[] | undefined = process.env.PROTECT_EMPTY_REDIS_PERIODS === '1' ? [] : undefined;
