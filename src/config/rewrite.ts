@@ -224,6 +224,10 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
       }
     }
     if (m.forgetAfterMs !== 0) state.rewriteLine('sentinel forget-after', `sentinel forget-after ${name} ${m.forgetAfterMs}`, true);
+    // Beyond Redis: written only when on, so a redis-sentinel config stays as it was.
+    if (m.protectEmptyRestart) {
+      state.rewriteLine('sentinel protect-empty-restart', `sentinel protect-empty-restart ${name} yes`, true);
+    }
     state.rewriteLine('sentinel config-epoch', `sentinel config-epoch ${name} ${m.configEpoch}`, true);
     state.rewriteLine('sentinel leader-epoch', `sentinel leader-epoch ${name} ${m.leaderEpoch}`, true);
     for (const r of m.knownReplicas) {
@@ -280,6 +284,7 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     'master-reboot-down-after-period',
     'primary-reboot-down-after-period',
     'forget-after',
+    'protect-empty-restart',
   ]) {
     state.markProcessed(`sentinel ${key}`);
   }

@@ -188,6 +188,14 @@ class Loader {
           m.config.forgetAfterMs = atoi(args[2]!);
           return m.config.forgetAfterMs < 0 ? 'negative time parameter.' : null;
         });
+      // Beyond Redis: see src/core/empty-restart.ts.
+      case sub === 'protect-empty-restart' && argc === 3:
+        return this.withMaster(args[1]!, (m) => {
+          const v = yesNo(args[2]!);
+          if (v === null) return 'Please specify yes or no for the protect-empty-restart option.';
+          m.config.protectEmptyRestart = v;
+          return null;
+        });
       default:
         return 'Unrecognized sentinel configuration statement.';
     }

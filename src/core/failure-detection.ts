@@ -1,5 +1,6 @@
 import { announced } from './address.js';
 import type { ObservedReply } from './actions.js';
+import { heldAfterEmptyRestart, releaseEmptyRestartHold } from './empty-restart.js';
 import type { Instance, MasterInstance, SentinelInstance } from './instance.js';
 import { closeConnection, send } from './links.js';
 import type { StepContext } from './step-context.js';
@@ -29,7 +30,8 @@ function downCondition(cx: StepContext, ri: Instance, elapsed: number): boolean 
     (ri.kind === 'master' &&
       ri.roleReported === 'slave' &&
       now - ri.roleReportedTime > ri.downAfterMs + 2 * cx.timings.infoPeriod) ||
-    (ri.kind === 'master' && ri.flags.masterReboot && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriodMs)
+    (ri.kind === 'master' && ri.flags.masterReboot && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriodMs) ||
+    (ri.kind === 'master' && heldAfterEmptyRestart(ri))
   );
 }
 
@@ -37,6 +39,7 @@ export function checkSubjectivelyDown(cx: StepContext, ri: Instance): void {
   const link = ri.link;
   const now = cx.now;
   const elapsed = unavailableFor(cx, ri);
+  if (ri.kind === 'master') releaseEmptyRestartHold(cx, ri);
 
   if (
     link.cc &&

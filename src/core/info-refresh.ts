@@ -1,3 +1,4 @@
+import { holdEmptyMaster, restartedEmpty } from './empty-restart.js';
 import { actOnReplicaInfo } from './reconfiguration.js';
 import { parseInfo, type ParsedInfo } from './info.js';
 import type { Instance, MasterInstance, ReplicaInstance } from './instance.js';
@@ -21,6 +22,10 @@ export function refreshFromInfo(cx: StepContext, ri: Instance, text: string): vo
       if (ri.kind === 'master' && ri.masterRebootDownAfterPeriodMs !== 0) {
         ri.flags.masterReboot = true;
         ri.masterRebootSinceTime = now;
+      }
+      // Beyond Redis: see empty-restart.ts.
+      if (ri.kind === 'master' && ri.protectEmptyRestart && !cx.state.tilt && info.role === 'master' && restartedEmpty(ri, text)) {
+        holdEmptyMaster(cx, ri);
       }
     }
     ri.runid = info.runId;

@@ -56,6 +56,8 @@ export interface Flags {
   forceFailover: boolean;
   scriptKillSent: boolean;
   masterReboot: boolean;
+  /** Beyond Redis: held since `emptyRestartSince` after it restarted empty (empty-restart.ts); not in the flags string. */
+  emptyRestart: boolean;
 }
 
 export function noFlags(): Flags {
@@ -71,6 +73,7 @@ export function noFlags(): Flags {
     forceFailover: false,
     scriptKillSent: false,
     masterReboot: false,
+    emptyRestart: false,
   };
 }
 
@@ -129,6 +132,8 @@ export interface MasterInstance extends InstanceBase {
   masterRebootSinceTime: number;
   /** Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten; 0 never. */
   forgetAfterMs: number;
+  protectEmptyRestart: boolean;
+  emptyRestartSince: number;
   authPass: string | null;
   authUser: string | null;
   notificationScript: string | null;
@@ -280,6 +285,8 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   masterRebootDownAfterPeriodMs = 0;
   masterRebootSinceTime = 0;
   forgetAfterMs = 0;
+  protectEmptyRestart = false;
+  emptyRestartSince = 0;
   authPass: string | null = null;
   authUser: string | null = null;
   notificationScript: string | null = null;

@@ -1,7 +1,7 @@
 import type { ConnKind, ReplyPurpose, ReplyTag } from './actions.js';
 import { masterOf, type Connection, type Instance, type Link, type MasterInstance, type SentinelInstance } from './instance.js';
 import type { StepContext } from './step-context.js';
-import { HELLO_CHANNEL } from './timing.js';
+import { HELLO_CHANNEL, PROTECTED_MASTER_RECONNECT_MS } from './timing.js';
 
 /**
  * The links to monitored instances and peers: (re)connecting with AUTH and
@@ -50,7 +50,10 @@ export function reconnect(cx: StepContext, ri: Instance): void {
   const link = ri.link;
   const now = cx.now;
   if (!link.disconnected || ri.addr.port === 0) return;
-  if (now - link.lastReconnTime < cx.timings.pingPeriod) return;
+  // Beyond Redis: a master protected from empty restarts is reconnected to on every tick and asked for INFO at
+  // once, so that a restart is seen before its replicas resync (see empty-restart.ts).
+  const protectedMaster = ri.kind === 'master' && ri.protectEmptyRestart;
+  if (now - link.lastReconnTime < (protectedMaster ? PROTECTED_MASTER_RECONNECT_MS : cx.timings.pingPeriod)) return;
   // Beyond Redis: a few hundred instances (re)connect per tick, the rest on the next ones,
   // so that starting with thousands of masters does not hold up clients for seconds.
   if (cx.connectsLeft <= 0) return;
@@ -67,6 +70,7 @@ export function reconnect(cx: StepContext, ri: Instance): void {
     if (auth) send(cx, ri, 'cc', auth, 'ignore');
     send(cx, ri, 'cc', ['CLIENT', 'SETNAME', `${clientPrefix}-cmd`], 'ignore');
     sendPing(cx, ri);
+    if (protectedMaster) send(cx, ri, 'cc', ['INFO'], 'info');
   }
   if (ri.kind !== 'sentinel' && !link.pc) {
     link.pc = { generation: cx.registry.nextGeneration(), localIp: null };

@@ -367,7 +367,9 @@ export type MasterSetting =
   | { option: 'notification-script' | 'client-reconfig-script'; path: string; executable: boolean }
   /** An empty value unsets. */
   | { option: 'auth-pass' | 'auth-user'; value: string }
-  | { option: 'rename-command'; from: string; to: string };
+  | { option: 'rename-command'; from: string; to: string }
+  /** Beyond Redis: see empty-restart.ts. */
+  | { option: 'protect-empty-restart'; value: boolean };
 
 const SCRIPTS_DENIED: Refusal = {
   error:
@@ -424,6 +426,10 @@ function applyMasterSetting(cx: StepContext, m: MasterInstance, setting: MasterS
       return null;
     case 'rename-command':
       renameCommand(m, setting.from, setting.to);
+      return null;
+    case 'protect-empty-restart':
+      m.protectEmptyRestart = setting.value;
+      if (!setting.value) m.flags.emptyRestart = false;
       return null;
   }
 }

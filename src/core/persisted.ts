@@ -28,6 +28,8 @@ export interface MasterSettings {
   authPass: string | null;
   authUser: string | null;
   masterRebootDownAfterPeriodMs: number;
+  /** Beyond Redis: fail over rather than follow a master that restarted empty (`sentinel protect-empty-restart`). */
+  protectEmptyRestart: boolean;
   configEpoch: bigint;
   leaderEpoch: bigint;
   /** Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten; 0 (the default) never. */
@@ -46,6 +48,7 @@ export function masterSettings(from: MasterSettings): MasterSettings {
     authPass: from.authPass,
     authUser: from.authUser,
     masterRebootDownAfterPeriodMs: from.masterRebootDownAfterPeriodMs,
+    protectEmptyRestart: from.protectEmptyRestart,
     configEpoch: from.configEpoch,
     leaderEpoch: from.leaderEpoch,
     forgetAfterMs: from.forgetAfterMs,
@@ -119,6 +122,7 @@ export function newMasterConfig(name: string, host: string, port: number, quorum
     authPass: null,
     authUser: null,
     masterRebootDownAfterPeriodMs: 0,
+    protectEmptyRestart: false,
     configEpoch: 0n,
     leaderEpoch: 0n,
     forgetAfterMs: 0,

@@ -65,6 +65,8 @@ export const MAX_DESYNC_MS = 1_000;
 export const DEFAULT_SLAVE_PRIORITY = 100;
 export const HELLO_CHANNEL = '__sentinel__:hello';
 export const RUN_ID_SIZE = 40;
+/** Beyond Redis: how soon a master with protect-empty-restart is reconnected to after its link dropped (Redis: ping-period). */
+export const PROTECTED_MASTER_RECONNECT_MS = 100;
 
 /**
  * How eagerly the sentinel acts once a master is in doubt. `REDIS_TUNING`

@@ -436,6 +436,7 @@ describe('sentinel directive values', () => {
         authPass: 'secret',
         authUser: 'bob',
         masterRebootDownAfterPeriodMs: 1000,
+        protectEmptyRestart: false,
         configEpoch: 4n,
         leaderEpoch: 3n,
         forgetAfterMs: 0,

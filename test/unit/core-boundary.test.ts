@@ -29,6 +29,7 @@ const RULES = [
   'links',
   'roster',
   'hello-out',
+  'empty-restart',
   'failure-detection',
   'election',
   'switchover',

@@ -477,6 +477,7 @@ const SET_OPTION_VALUES: Record<SetOption, number> = {
   'auth-pass': 1,
   'auth-user': 1,
   'rename-command': 2,
+  'protect-empty-restart': 1,
 };
 
 /** Beyond Redis: Valkey 8's name of an option, applied as the Redis name (and written to the config under it). */
@@ -561,6 +562,10 @@ function parseSetOption(option: SetOption, values: string[], env: CommandEnviron
       if (from === '') return from;
       if (to === '') return to;
       return { option, from, to };
+    }
+    case 'protect-empty-restart': {
+      const v = lowerAscii(value);
+      return v === 'yes' ? { option, value: true } : v === 'no' ? { option, value: false } : value;
     }
   }
 }
