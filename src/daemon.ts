@@ -35,6 +35,8 @@ import {
 import { clientsWithinOpenFiles, readOpenFilesLimit, type ClientsWithinLimit } from './server/open-files.js';
 import { SentinelServer } from './server/server.js';
 import { HttpListener, httpOptions } from './http/http-listener.js';
+import { masterRoute, replicaRoutes } from './core/proxy-route.js';
+import { proxySpecs, proxyTls, proxyTlsWanted, Proxies } from './proxy/proxies.js';
 import { buildTls, TlsConfigError, tlsWanted, type TlsSetup } from './server/tls-context.js';
 import type { SentinelHooks } from './server/sentinel-hooks.js';
 import { NOT_SUPERVISED, type Supervision } from './supervision/supervise.js';
@@ -76,6 +78,10 @@ export class Daemon {
   private httpError: string | null = null;
   private listening = false;
   private readonly supervision: Supervision;
+  /** Beyond Redis: the proxies of `sentinel proxy-port` / `proxy-replicas-port`; null when none. */
+  private readonly proxies: Proxies | null = null;
+  private proxyError: string | null = null;
+  private proxyRecheckQueued = false;
   /** Beyond Redis: coordinated SENTINEL FAILOVERs whose reply waits for the switchover's outcome. */
   private switchoverWaiters: Array<{ master: string; epoch: bigint; resolve: (reply: Reply) => void }> = [];
 
@@ -83,7 +89,7 @@ export class Daemon {
     this.supervision = opts.supervision ?? NOT_SUPERVISED;
     const { config, logger } = opts;
     let tls: TlsSetup | null = null;
-    if (tlsWanted(config.server.tls)) {
+    if (tlsWanted(config.server.tls) || proxyTlsWanted(config.server)) {
       try {
         tls = buildTls(config.server.tls);
       } catch (e) {
@@ -141,6 +147,22 @@ export class Daemon {
       supervised: this.supervision.supervised,
     });
     this.publisher = new EventPublisher((channel, message) => this.server.publish(channel, message), this.sentinel.state.tuning.switchAnnounceHoldMs);
+    const specs = proxySpecs(config.sentinel.masters);
+    if (specs.length > 0) {
+      const clientTls = proxyTls(config.server, tls);
+      if (typeof clientTls === 'string') this.proxyError = clientTls;
+      else {
+        this.proxies = new Proxies(specs, {
+          masterRoute: (name) => this.query((cx) => masterRoute(cx, name)),
+          replicaRoutes: (name) => this.query((cx) => replicaRoutes(cx, name, PROXY_REPLICA_MAX_LAG_MS)),
+          bind: config.server.bind,
+          tls: clientTls ?? undefined,
+          upstreamTls: tls && config.server.tls.replication ? tls.client : undefined,
+          holdMs: PROXY_HOLD_MS,
+          log: (level, message) => logger.log(level, message),
+        });
+      }
+    }
     const http = httpOptions(config.server, tls);
     if (typeof http === 'string') this.httpError = http;
     else if (http !== null) {
@@ -151,6 +173,7 @@ export class Daemon {
           command: (argv) => this.query((cx) => sentinelCommand(cx, argv, COMMAND_ENVIRONMENT)),
           currentEpoch: () => this.query((cx) => cx.settings.currentEpoch),
           linkLatencies: () => this.query(linkLatencies),
+          proxies: () => this.proxies?.status() ?? [],
           ready: () => this.listening && this.query(sentinelInfo).tiltMs === null,
         },
         (level, message) => logger.log(level, message),
@@ -178,6 +201,10 @@ export class Daemon {
         throw new Error(`Could not create the HTTP listener on port ${wanted}: ${e.message}`);
       });
     }
+    if (this.proxyError !== null) throw new Error(this.proxyError);
+    await this.proxies?.listen().catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`Could not create the proxy listener: ${e.message}`);
+    });
     this.listening = true;
     const { port, tls } = this.opts.config.server;
     log.log('notice', `Running mode=sentinel, port=${port !== 0 ? port : tls.port}.`);
@@ -232,8 +259,19 @@ export class Daemon {
       this.gate.push(output.actions);
       // A switchover ends with events (promotion or abort): only a step with actions can end one.
       if (this.switchoverWaiters.length > 0) this.answerEndedSwitchovers();
+      if (this.proxies !== null && (input.kind === 'tick' || output.actions.some((a) => a.kind === 'event'))) this.recheckProxies();
     }
     return output;
+  }
+
+  /** After the step: a master may have moved (+switch-master, +odown, a failover's state). */
+  private recheckProxies(): void {
+    if (this.proxyRecheckQueued) return;
+    this.proxyRecheckQueued = true;
+    queueMicrotask(() => {
+      this.proxyRecheckQueued = false;
+      if (!this.stopping) this.proxies?.recheck();
+    });
   }
 
   /** The waiting coordinated SENTINEL FAILOVERs whose switchover is over get their reply, after the writes asked for so far. */
@@ -380,12 +418,18 @@ export class Daemon {
     this.links.closeAll();
     this.publisher.flush();
     await this.http?.close();
+    await this.proxies?.close();
     log.log('warning', 'Sentinel is now ready to exit, bye bye...');
     await Promise.race([this.server.close(), new Promise((r) => setTimeout(r, 500))]);
     await log.close();
     process.exit(exitCode);
   }
 }
+
+/** Beyond Redis: how long a new proxy connection may wait for a failover to promote a replica before it is closed. */
+const PROXY_HOLD_MS = 5000;
+/** Beyond Redis: a replica whose master link has been down longer than this gets no read-only proxy connections. */
+const PROXY_REPLICA_MAX_LAG_MS = 10_000;
 
 /** How long shutdown waits for STOPPING=1 to be sent; Redis's sd_notify() does not wait for anyone to read it. */
 const STOPPING_WAIT_MS = 1000;

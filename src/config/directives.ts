@@ -299,13 +299,15 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
 
 /**
  * Beyond Redis: directives of our own. The HTTP listener (metrics, JSON, events), off while
- * http-port is 0. redis-sentinel refuses these lines, so a config without them behaves as before.
+ * http-port is 0; TLS for the proxies of `sentinel proxy-port`. redis-sentinel refuses these lines, so a config without them behaves as before.
  */
 export const ADDITIONAL_DIRECTIVES: readonly DirectiveSpec[] = [
   { name: 'http-port', kind: 'numeric', ctype: 'int', min: 0n, max: 65535n, default: 0n, format: 'integer' },
   { name: 'http-bind', kind: 'string', default: '127.0.0.1', emptyIsNull: false },
   { name: 'http-token', kind: 'string', default: null, emptyIsNull: true },
   { name: 'http-tls', kind: 'bool', default: false },
+  // The built-in proxy's client side speaks TLS, with the RESP port's certificate.
+  { name: 'proxy-tls', kind: 'bool', default: false },
 ];
 
 /**

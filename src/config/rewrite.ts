@@ -228,6 +228,10 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     if (m.protectEmptyRestart) {
       state.rewriteLine('sentinel protect-empty-restart', `sentinel protect-empty-restart ${name} yes`, true);
     }
+    if (m.proxyPort !== 0) state.rewriteLine('sentinel proxy-port', `sentinel proxy-port ${name} ${m.proxyPort}`, true);
+    if (m.proxyReplicasPort !== 0) {
+      state.rewriteLine('sentinel proxy-replicas-port', `sentinel proxy-replicas-port ${name} ${m.proxyReplicasPort}`, true);
+    }
     state.rewriteLine('sentinel config-epoch', `sentinel config-epoch ${name} ${m.configEpoch}`, true);
     state.rewriteLine('sentinel leader-epoch', `sentinel leader-epoch ${name} ${m.leaderEpoch}`, true);
     for (const r of m.knownReplicas) {
@@ -285,6 +289,8 @@ function rewriteSentinelState(state: RewriteState, sentinel: SentinelConfig, def
     'primary-reboot-down-after-period',
     'forget-after',
     'protect-empty-restart',
+    'proxy-port',
+    'proxy-replicas-port',
   ]) {
     state.markProcessed(`sentinel ${key}`);
   }

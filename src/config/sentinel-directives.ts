@@ -196,6 +196,15 @@ class Loader {
           m.config.protectEmptyRestart = v;
           return null;
         });
+      // Beyond Redis: a proxy listener that routes to this master, or over its replicas.
+      case (sub === 'proxy-port' || sub === 'proxy-replicas-port') && argc === 3:
+        return this.withMaster(args[1]!, (m) => {
+          const port = atoi(args[2]!);
+          if (port < 1 || port > 65535) return 'Invalid proxy port.';
+          if (sub === 'proxy-port') m.config.proxyPort = port;
+          else m.config.proxyReplicasPort = port;
+          return null;
+        });
       default:
         return 'Unrecognized sentinel configuration statement.';
     }

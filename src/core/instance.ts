@@ -134,6 +134,9 @@ export interface MasterInstance extends InstanceBase {
   forgetAfterMs: number;
   protectEmptyRestart: boolean;
   emptyRestartSince: number;
+  /** Beyond Redis: the built-in proxy's ports (0: none); the daemon opens them, the core only keeps them. */
+  proxyPort: number;
+  proxyReplicasPort: number;
   authPass: string | null;
   authUser: string | null;
   notificationScript: string | null;
@@ -287,6 +290,8 @@ class MasterRecord extends InstanceFields implements MasterInstance {
   forgetAfterMs = 0;
   protectEmptyRestart = false;
   emptyRestartSince = 0;
+  proxyPort = 0;
+  proxyReplicasPort = 0;
   authPass: string | null = null;
   authUser: string | null = null;
   notificationScript: string | null = null;

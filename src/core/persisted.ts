@@ -34,6 +34,10 @@ export interface MasterSettings {
   leaderEpoch: bigint;
   /** Beyond Redis: replicas and peers S_DOWN for longer than this are forgotten; 0 (the default) never. */
   forgetAfterMs: number;
+  /** Beyond Redis: the port of the proxy to this master (`sentinel proxy-port`); 0 (the default) none. */
+  proxyPort: number;
+  /** Beyond Redis: the port of the read-only proxy over its replicas (`sentinel proxy-replicas-port`); 0 none. */
+  proxyReplicasPort: number;
 }
 
 /** Just the settings of `from`, a master config or a live master: the one list of them. */
@@ -52,6 +56,8 @@ export function masterSettings(from: MasterSettings): MasterSettings {
     configEpoch: from.configEpoch,
     leaderEpoch: from.leaderEpoch,
     forgetAfterMs: from.forgetAfterMs,
+    proxyPort: from.proxyPort,
+    proxyReplicasPort: from.proxyReplicasPort,
   };
 }
 
@@ -126,6 +132,8 @@ export function newMasterConfig(name: string, host: string, port: number, quorum
     configEpoch: 0n,
     leaderEpoch: 0n,
     forgetAfterMs: 0,
+    proxyPort: 0,
+    proxyReplicasPort: 0,
     knownReplicas: [],
     knownSentinels: [],
     renamedCommands: [],

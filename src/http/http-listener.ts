@@ -8,6 +8,7 @@ import type { LogLevel, SentinelEvent } from '../core/events.js';
 import { FailoverTimeline } from './failover-timeline.js';
 import { STATUS_PAGE } from './status-page.js';
 import { SentinelMetrics } from './metrics.js';
+import type { ProxyStatus } from '../proxy/proxies.js';
 import { takeSnapshot, type MasterDetails, type SentinelView } from './sentinel-view.js';
 
 export interface HttpOptions {
@@ -116,12 +117,16 @@ export class HttpListener {
       if (!this.authorized(req, url)) return send(res, 401, 'text/plain', 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer' });
       if (path === '/') return send(res, 200, 'text/html; charset=utf-8', STATUS_PAGE);
       if (path === '/metrics') return send(res, 200, this.metrics.registry.contentType, await this.metrics.render());
-      if (path === '/v1/masters') return json(res, 200, takeSnapshot(this.view).masters.map((m) => this.masterJson(m)));
+      if (path === '/v1/masters') {
+        const snapshot = takeSnapshot(this.view);
+        return json(res, 200, snapshot.masters.map((m) => this.masterJson(m, snapshot.proxies)));
+      }
       const one = /^\/v1\/masters\/([^/]+)$/.exec(path);
       if (one) {
         const name = decodeURIComponent(one[1]);
-        const m = takeSnapshot(this.view).masters.find((x) => x.name === name);
-        return m ? json(res, 200, this.masterJson(m)) : json(res, 404, { error: 'No such master with that name' });
+        const snapshot = takeSnapshot(this.view);
+        const m = snapshot.masters.find((x) => x.name === name);
+        return m ? json(res, 200, this.masterJson(m, snapshot.proxies)) : json(res, 404, { error: 'No such master with that name' });
       }
       if (path === '/v1/events') return this.openStream(res);
       return send(res, 404, 'text/plain', 'Not Found\n');
@@ -148,7 +153,7 @@ export class HttpListener {
     res.on('close', () => this.streams.delete(res));
   }
 
-  private masterJson(m: MasterDetails): object {
+  private masterJson(m: MasterDetails, proxies: readonly ProxyStatus[]): object {
     const f = m.fields;
     return {
       name: m.name,
@@ -163,6 +168,9 @@ export class HttpListener {
       replicas: m.replicas.map(replicaJson),
       sentinels: m.sentinels.map(sentinelJson),
       lastFailovers: this.timeline.of(m.name),
+      proxies: proxies
+        .filter((p) => p.master === m.name)
+        .map((p) => ({ role: p.role, port: p.port, routesTo: p.targets, held: p.held, openSessions: p.openSessions, routeChanges: p.routeChanges, ...p.counters })),
       fields: f,
     };
   }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SentinelEvent } from '../core/events.js';
+import type { ProxyStatus } from '../proxy/proxies.js';
 import type { MasterDetails, SentinelSnapshot } from './sentinel-view.js';
 
 /**
@@ -77,6 +78,7 @@ export class SentinelMetrics {
         }
       },
     });
+    this.proxyFamilies();
     new Gauge({
       name: 'sentinel_current_epoch',
       help: "The sentinel's current epoch",
@@ -158,6 +160,64 @@ export class SentinelMetrics {
         },
       });
     }
+  }
+
+  /** The built-in proxies (`sentinel proxy-port`): where each routes, its connections and bytes. */
+  private proxyFamilies(): void {
+    const registers = [this.registry];
+    const metrics = this;
+    const labels = ['master_name', 'role'] as const;
+    const counters: Array<{ name: string; help: string; value: (p: ProxyStatus) => number }> = [
+      { name: 'sentinel_proxy_connections_total', help: 'Client connections the proxy routed to a node', value: (p) => p.counters.accepted },
+      { name: 'sentinel_proxy_refused_total', help: 'Client connections closed after waiting for a route (failover) too long', value: (p) => p.counters.refused },
+      { name: 'sentinel_proxy_sessions_cut_total', help: 'Sessions cut because their node stopped being the route', value: (p) => p.counters.closedOnSwitch },
+      { name: 'sentinel_proxy_route_changes_total', help: 'Times the nodes the proxy routes to changed', value: (p) => p.routeChanges },
+    ];
+    for (const c of counters) {
+      new Counter({
+        name: c.name,
+        help: c.help,
+        labelNames: labels,
+        registers,
+        collect() {
+          this.reset();
+          for (const p of metrics.current().proxies) this.inc({ master_name: p.master, role: p.role }, c.value(p));
+        },
+      });
+    }
+    new Counter({
+      name: 'sentinel_proxy_bytes_total',
+      help: 'Bytes the proxy passed, by direction',
+      labelNames: [...labels, 'direction'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of metrics.current().proxies) {
+          this.inc({ master_name: p.master, role: p.role, direction: 'to_server' }, p.counters.bytesToServer);
+          this.inc({ master_name: p.master, role: p.role, direction: 'to_client' }, p.counters.bytesToClient);
+        }
+      },
+    });
+    new Gauge({
+      name: 'sentinel_proxy_open_connections',
+      help: 'Sessions open through the proxy',
+      labelNames: labels,
+      registers,
+      collect() {
+        this.reset();
+        for (const p of metrics.current().proxies) this.set({ master_name: p.master, role: p.role }, p.openSessions);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_proxy_route',
+      help: 'The nodes the proxy routes new connections to (1 each); none while they are held',
+      labelNames: [...labels, 'address'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of metrics.current().proxies) for (const address of p.targets) this.set({ master_name: p.master, role: p.role, address }, 1);
+      },
+    });
   }
 
   /** One snapshot per scrape, shared by every family: taken by the first family collected. */

@@ -1,4 +1,5 @@
 import type { LinkLatency, SentinelInfo } from '../core/operations.js';
+import type { ProxyStatus } from '../proxy/proxies.js';
 import type { Reply } from '../resp/reply.js';
 
 /** What the HTTP side may ask the daemon: read-only, answered from the core's current state. */
@@ -8,6 +9,8 @@ export interface SentinelView {
   command(argv: string[]): Reply;
   currentEpoch(): bigint;
   linkLatencies(): LinkLatency[];
+  /** Beyond Redis: where each proxy routes, and its counters. */
+  proxies(): ProxyStatus[];
   /** Config loaded, listening, not in TILT. */
   ready(): boolean;
 }
@@ -30,6 +33,7 @@ export interface SentinelSnapshot {
   currentEpoch: bigint;
   links: LinkLatency[];
   masters: MasterDetails[];
+  proxies: ProxyStatus[];
 }
 
 /** Everything /metrics and /v1/masters show, read in one go. */
@@ -54,6 +58,7 @@ export function takeSnapshot(view: SentinelView): SentinelSnapshot {
     currentEpoch: view.currentEpoch(),
     links: view.linkLatencies(),
     masters,
+    proxies: view.proxies(),
   };
 }
 

@@ -64,6 +64,7 @@ function renderMasters() {
       <h2>\${esc(m.name)} <span class="status-\${esc(m.status)}">\${esc(m.status)}</span></h2>
       <div>Master now: <span class="master-now" data-role="master-address">\${esc(m.address.ip)}:\${esc(m.address.port)}</span> \${flags(m.flags)}</div>
       <div class="muted">quorum \${esc(m.quorum)} · config epoch \${esc(m.epochs.config)} · \${esc(m.ckquorum.message)}\${m.failover ? ' · failover: ' + esc(m.failover.state) : ''}</div>
+      \${(m.proxies || []).map((p) => \`<div class="proxy" data-proxy="\${esc(p.role)}">Proxy :\${esc(p.port)} (\${esc(p.role)}) → <span data-role="proxy-target">\${p.routesTo.length ? esc(p.routesTo.join(', ')) : 'held: ' + esc(p.held)}</span> <span class="muted">\${esc(p.openSessions)} open · \${esc(p.accepted)} accepted · \${esc(p.closedOnSwitch)} cut at a switch · \${esc(p.routeChanges)} route changes</span></div>\`).join('')}
       <h3>Replicas (\${m.replicas.length})</h3>
       <table><tr><th>address</th><th>flags</th><th>link to master</th><th>last ok ping</th><th>priority</th><th>offset</th></tr>
       \${m.replicas.map((r) => \`<tr><td>\${esc(r.ip)}:\${esc(r.port)}</td><td>\${flags(r.flags)}</td><td>\${esc(r.masterLinkStatus)}</td><td>\${esc(r.lastOkPingReplyMs)} ms</td><td>\${esc(r.priority)}</td><td>\${esc(r.offset)}</td></tr>\`).join('')}

@@ -17,8 +17,8 @@ export interface TopologyOptions {
   failoverTimeoutMs?: number;
   /** Extra command line arguments for every sentinel. */
   sentinelArgs?: string[];
-  /** Extra sentinel.conf lines for every sentinel. */
-  sentinelConfigLines?: string[];
+  /** Extra sentinel.conf lines for every sentinel, or for each by its index. */
+  sentinelConfigLines?: string[] | ((index: number) => string[]);
 }
 
 export interface Topology {
@@ -65,7 +65,7 @@ export async function startTopology(h: Harness, opts: TopologyOptions): Promise<
         name: `${prefix}sentinel${i + 1}-${impl}`,
         monitors: [monitor],
         args: opts.sentinelArgs,
-        configLines: opts.sentinelConfigLines,
+        configLines: typeof opts.sentinelConfigLines === 'function' ? opts.sentinelConfigLines(i) : opts.sentinelConfigLines,
       }),
     ),
   );

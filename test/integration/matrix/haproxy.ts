@@ -15,7 +15,7 @@ export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? 'haproxy';
  * gets traffic; sessions to a server marked down are cut so that clients
  * reconnect to the new master.
  */
-export function haproxyConfig(frontendPort: number, serverPorts: readonly number[]): string {
+export function haproxyConfig(frontendPort: number, serverPorts: readonly number[], checkIntervalMs = 200): string {
   return [
     'global',
     '  maxconn 1024',
@@ -37,7 +37,7 @@ export function haproxyConfig(frontendPort: number, serverPorts: readonly number
     '  tcp-check expect string role:master',
     '  tcp-check send QUIT\\r\\n',
     '  tcp-check expect string +OK',
-    ...serverPorts.map((p) => `  server redis-${p} ${LOOPBACK}:${p} check inter 200ms fall 2 rise 2 on-marked-down shutdown-sessions`),
+    ...serverPorts.map((p) => `  server redis-${p} ${LOOPBACK}:${p} check inter ${checkIntervalMs}ms fall 2 rise 2 on-marked-down shutdown-sessions`),
     '',
   ].join('\n');
 }
@@ -48,10 +48,10 @@ export interface HaproxyProcess {
 }
 
 /** HAProxy in the foreground as a child process of the harness, ready once a PING through it reaches a master. */
-export async function startHaproxy(h: Harness, serverPorts: readonly number[]): Promise<HaproxyProcess> {
+export async function startHaproxy(h: Harness, serverPorts: readonly number[], checkIntervalMs?: number): Promise<HaproxyProcess> {
   const port = await freePort();
   const configPath = join(h.root, 'haproxy.cfg');
-  writeFileSync(configPath, haproxyConfig(port, serverPorts));
+  writeFileSync(configPath, haproxyConfig(port, serverPorts, checkIntervalMs));
   const proc = h.startProcess({ name: 'haproxy', command: HAPROXY_BIN, args: ['-db', '-f', configPath] });
   await waitFor(
     async () => {

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { freeLowPort, rawCommand, useHarness, waitFor } from '../harness/index.js';
+import { makeCertificates, tlsCommand } from '../harness/tls.js';
+import { FAST_DEBUG, infoFields, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
+
+/**
+ * Beyond Redis: `sentinel proxy-port` / `proxy-replicas-port`. Plain clients (no Sentinel
+ * support) connect to a sentinel's proxy port and reach the master (or a healthy replica) as
+ * that sentinel knows it; a failover cuts their sessions and new ones reach the new master.
+ */
+
+const MASTER = 'mymaster';
+
+/** The port of the redis-server a connection through `port` reached. */
+async function reachedPort(port: number): Promise<number> {
+  const reply = await rawCommand(port, ['CONFIG', 'GET', 'port'], { timeoutMs: 3000 });
+  if (reply.value.type !== 'array') throw new Error(`CONFIG GET port through ${port}: ${JSON.stringify(reply.value)}`);
+  const second = reply.value.items[1];
+  if (second?.type !== 'bulk') throw new Error('no port in CONFIG GET port');
+  return Number(second.value);
+}
+
+async function currentMaster(port: number): Promise<number> {
+  const reply = await rawCommand(port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER]);
+  if (reply.value.type !== 'array') throw new Error('no master address');
+  const p = reply.value.items[1];
+  return p?.type === 'bulk' ? Number(p.value) : 0;
+}
+
+describe('proxy', () => {
+  const h = useHarness('proxy', { scope: 'test' });
+
+  async function topology(extraLines: (proxyPort: number, replicasPort: number) => string[] = () => [], opts: { plainProbe?: boolean } = {}) {
+    const proxyPort = await freeLowPort();
+    const replicasPort = await freeLowPort();
+    const t = await startTunedTopology(h, {
+      replicas: 2,
+      sentinels: ['ours', 'ours', 'ours'],
+      quorum: 2,
+      downAfterMs: 1000,
+      failoverTimeoutMs: 5000,
+      sentinelConfigLines: (i: number) =>
+        i === 0 ? [`sentinel proxy-port ${MASTER} ${proxyPort}`, `sentinel proxy-replicas-port ${MASTER} ${replicasPort}`, ...extraLines(proxyPort, replicasPort)] : [],
+    });
+    if (opts.plainProbe !== false) {
+      await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the master', until: (p) => p === t.master.port });
+    }
+    return { t, proxyPort, replicasPort, via: t.sentinels[0] };
+  }
+
+  it('routes a plain client to the master, and read-only clients over the healthy replicas', async () => {
+    const { t, proxyPort, replicasPort, via } = await topology();
+    // Kept by the config rewrites like any line.
+    await waitFor(() => via.configLines('sentinel myid'), { timeoutMs: 5000, description: 'the first rewrite', until: (l) => l.length === 1 });
+    expect(via.configLines('sentinel proxy-port')).toEqual([`sentinel proxy-port ${MASTER} ${proxyPort}`]);
+    expect(via.configLines('sentinel proxy-replicas-port')).toEqual([`sentinel proxy-replicas-port ${MASTER} ${replicasPort}`]);
+    const client = h.client(proxyPort);
+    await client.set('k', 'v');
+    expect(await client.get('k')).toBe('v');
+    expect((await infoFields(proxyPort)).role).toBe('master');
+
+    const seen = new Set<number>();
+    for (let i = 0; i < 6; i++) seen.add(await reachedPort(replicasPort));
+    expect([...seen].sort()).toEqual(t.replicas.map((r) => r.port).sort());
+    expect((await infoFields(replicasPort)).role).toBe('slave');
+  });
+
+  it('new connections reach the new master after a kill -9 failover', async () => {
+    const { t, proxyPort, via } = await topology();
+    t.master.kill('SIGKILL');
+    const newMaster = await waitFor(() => currentMaster(via.port), {
+      timeoutMs: 15_000,
+      description: 'a new master',
+      until: (p) => p !== t.master.port && p !== 0,
+    });
+    await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
+    expect((await infoFields(proxyPort)).role).toBe('master');
+    expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${t.master.port} -> `));
+  });
+
+  it('cuts the sessions to the old master at SENTINEL FAILOVER, while the old master is still up; metrics and JSON say so', async () => {
+    const httpPort = await freeLowPort();
+    const { t, proxyPort, via } = await topology(() => [`http-port ${httpPort}`]);
+    const session = h.client(proxyPort, { retryStrategy: () => null });
+    await session.ping();
+    const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
+    await waitFor(() => rawCommand(via.port, ['SENTINEL', 'FAILOVER', MASTER]), {
+      timeoutMs: 10_000,
+      description: 'SENTINEL FAILOVER to be accepted',
+      until: (r) => r.value.type === 'simple',
+    });
+    await closed;
+    expect((await infoFields(t.master.port)).role, 'the old master was up when the session was cut').toBeDefined();
+    await via.process.waitForLog(new RegExp(`-proxy-sessions master ${MASTER} 1 cut`), { timeoutMs: 2000 });
+    const newMaster = await waitFor(() => currentMaster(via.port), {
+      timeoutMs: 15_000,
+      description: 'a new master',
+      until: (p) => p !== t.master.port && p !== 0,
+    });
+    await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
+    expect((await infoFields(proxyPort)).role).toBe('master');
+    expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${t.master.port} -> `));
+
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const labels = `master_name="${MASTER}",role="master"`;
+    expect(metrics).toContain(`sentinel_proxy_route{${labels},address="127.0.0.1:${newMaster}"} 1`);
+    expect(metrics).not.toContain(`sentinel_proxy_route{${labels},address="127.0.0.1:${t.master.port}"}`);
+    expect(Number(new RegExp(`sentinel_proxy_sessions_cut_total\\{${labels}\\} (\\d+)`).exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(new RegExp(`sentinel_proxy_route_changes_total\\{${labels}\\} (\\d+)`).exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(new RegExp(`sentinel_proxy_bytes_total\\{${labels},direction="to_client"\\} (\\d+)`).exec(metrics)?.[1])).toBeGreaterThan(0);
+    const master = (await (await fetch(`http://127.0.0.1:${httpPort}/v1/masters/${MASTER}`)).json()) as { proxies: Array<{ role: string; port: number; routesTo: string[] }> };
+    expect(master.proxies.find((p) => p.role === 'master')).toMatchObject({ port: proxyPort, routesTo: [`127.0.0.1:${newMaster}`] });
+  });
+
+  it('never routes to a restarted old master that still says role:master', async () => {
+    const { t, proxyPort, via } = await topology();
+    const oldPort = t.master.port;
+    t.master.kill('SIGKILL');
+    const newMaster = await waitFor(() => currentMaster(via.port), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
+    await t.master.restart();
+    // The old master answers role:master until a sentinel converts it; through the proxy every
+    // connection must reach the new master meanwhile.
+    const reached: number[] = [];
+    let oldSaidMaster = 0;
+    const until = Date.now() + 6000;
+    let converted = false;
+    while (Date.now() < until && !converted) {
+      reached.push(await reachedPort(proxyPort));
+      const old = await infoFields(oldPort).catch(() => ({}) as Record<string, string>);
+      if (old.role === 'master') oldSaidMaster++;
+      converted = old.role === 'slave';
+    }
+    expect(oldSaidMaster, 'the window in which the restarted old master said role:master').toBeGreaterThan(0);
+    expect(new Set(reached)).toEqual(new Set([newMaster]));
+    await waitForReplicaOf(oldPort, newMaster, 15_000);
+  });
+
+  it('holds new connections while the failover has not promoted a replica, then lets them through to the new master', async () => {
+    const { t, proxyPort, via } = await topology();
+    await Promise.all(t.sentinels.map((s) => sentinelDebug(s.port, FAST_DEBUG)));
+    t.master.kill('SIGKILL');
+    await via.process.waitForLog(new RegExp(`\\+proxy-route master ${MASTER} \\S+ -> none`), { timeoutMs: 10_000 });
+    const started = Date.now();
+    const port = await reachedPort(proxyPort);
+    expect(port).not.toBe(t.master.port);
+    expect(port).toBe(await currentMaster(via.port));
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('speaks TLS to clients with the RESP port certificate when proxy-tls is yes', async () => {
+    const certs = makeCertificates(h.root);
+    const tlsLines = [`tls-cert-file ${certs.certFile}`, `tls-key-file ${certs.keyFile}`, `tls-ca-cert-file ${certs.caFile}`, 'tls-auth-clients no', 'proxy-tls yes'];
+    const { proxyPort } = await topology(() => tlsLines, { plainProbe: false });
+    const role = await waitFor(() => tlsCommand(proxyPort, ['ROLE'], certs.client), { timeoutMs: 5000, description: 'ROLE over TLS through the proxy' });
+    expect(role.type === 'array' && role.items[0].type === 'bulk' && String(role.items[0].value)).toBe('master');
+    await expect(rawCommand(proxyPort, ['PING'], { timeoutMs: 1000 })).rejects.toThrow();
+  });
+
+  it('passes AUTH through to Redis untouched', async () => {
+    const { proxyPort } = await topology();
+    await h.client(proxyPort).call('ACL', 'SETUSER', 'app', 'on', '>app-secret', '~*', '+@all');
+    const wrong = await rawCommand(proxyPort, ['AUTH', 'app', 'nope']);
+    expect(wrong.value).toEqual({ type: 'error', value: 'WRONGPASS invalid username-password pair or user is disabled.' });
+    const app = h.client(proxyPort, { username: 'app', password: 'app-secret' });
+    expect(await app.call('ACL', 'WHOAMI')).toBe('app');
+  });
+});
