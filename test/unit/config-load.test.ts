@@ -440,6 +440,8 @@ describe('sentinel directive values', () => {
         configEpoch: 4n,
         leaderEpoch: 3n,
         forgetAfterMs: 0,
+        proxyPort: 0,
+        proxyReplicasPort: 0,
         knownReplicas: [
           { host: '127.0.0.1', port: 6380 },
           { host: '127.0.0.1', port: 6381 },
