@@ -47,7 +47,14 @@ fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
-npx vitest run "$@"
+if [ "$#" = 0 ]; then
+  # The pure tests (no processes, no time measured against real servers) two files at a time; the
+  # rest, which times real processes on this machine's cores, one file at a time.
+  npx vitest run test/unit test/sim --maxWorkers=2
+  npx vitest run --exclude 'test/unit/**' --exclude 'test/sim/**'
+else
+  npx vitest run "$@"
+fi
 # Only for the whole suite: a run of chosen files is about those files. docker-compose.yml is
 # left to `sudo scripts/docker-check.sh` run by hand, which keeps the suite within its time.
 if [ "$#" = 0 ]; then DOCKER_CHECK_COMPOSE=${DOCKER_CHECK_COMPOSE:-no} bash scripts/docker-check.sh; fi

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { useHarness, waitFor } from '../harness/index.js';
+import { freeLowPort, useHarness, waitFor } from '../harness/index.js';
 
 /**
  * The status page in a real browser: Debian's Chromium, driven by playwright-core. A failover
@@ -26,9 +26,10 @@ describe.skipIf(withoutChromium())('the status page, in Chromium', () => {
     const master = await h.startRedis();
     const replica = await h.startRedis({ replicaOf: { port: master.port } });
     const httpPort = await h.port();
+    const proxyPort = await freeLowPort();
     const s = await h.startSentinel({
       monitors: [{ name: 'mymaster', port: master.port, quorum: 1, downAfterMs: 1000, failoverTimeoutMs: 10_000 }],
-      configLines: [`http-port ${httpPort}`, 'http-token page-token'],
+      configLines: [`http-port ${httpPort}`, 'http-token page-token', `sentinel proxy-port mymaster ${proxyPort}`],
     });
     const q = h.queries(s.port);
     await waitFor(async () => (await q.replicas('mymaster'))[0]?.['master-link-status'], { timeoutMs: 15_000, description: 'the replica in sync', until: (v) => v === 'ok' });
@@ -46,12 +47,17 @@ describe.skipIf(withoutChromium())('the status page, in Chromium', () => {
       await masterNow.waitFor({ timeout: 10_000 });
       expect(await masterNow.textContent()).toBe(`127.0.0.1:${master.port}`);
       expect(await page.locator('section[data-master="mymaster"] table').first().textContent()).toContain(`127.0.0.1:${replica.port}`);
+      const proxyTarget = (port: number) =>
+        page.locator('section[data-master="mymaster"] [data-proxy="master"] [data-role="proxy-target"]', { hasText: `127.0.0.1:${port}` });
+      await proxyTarget(master.port).waitFor({ timeout: 10_000 });
       await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 });
 
       expect(await q.client.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
 
       await page.locator('section[data-master="mymaster"] [data-role="master-address"]', { hasText: `127.0.0.1:${replica.port}` }).waitFor({ timeout: 20_000 });
       await page.locator('#events div[data-type="+switch-master"]').waitFor({ timeout: 10_000 });
+      // Where the proxy routes follows the switch.
+      await proxyTarget(replica.port).waitFor({ timeout: 10_000 });
       const failover = page.locator('#failovers .failover[data-master="mymaster"]');
       await failover.locator('.step:not(.missing)', { hasText: 'switched' }).waitFor({ timeout: 10_000 });
       const steps = await failover.locator('.step').allTextContents();
