@@ -59,7 +59,8 @@ export function chosenReplica(verdicts: readonly ReplicaVerdict[]): ReplicaInsta
   return eligible[0] ?? null;
 }
 
-function promotionOrder(a: ReplicaInstance, b: ReplicaInstance): number {
+/** Redis's order of promotion among eligible replicas: lower priority, then more data, then run id. */
+export function promotionOrder(a: ReplicaInstance, b: ReplicaInstance): number {
   if (a.slavePriority !== b.slavePriority) return a.slavePriority - b.slavePriority;
   if (a.slaveReplOffset !== b.slaveReplOffset) return a.slaveReplOffset > b.slaveReplOffset ? -1 : 1;
   if (a.runid === null) return b.runid === null ? 0 : 1;
@@ -227,8 +228,13 @@ export function startBlockers(cx: StepContext, m: MasterInstance): StartBlocker[
   return blockers;
 }
 
-/** The quick retry of failover.ts (a leaderless election of ours, with the fast tuning). */
-function quickRetryAllowed(cx: StepContext, m: MasterInstance): boolean {
+/**
+ * Beyond Redis: our last election could elect nobody, we voted for ourselves in it, for no peer
+ * since, and know of no newer epoch, so nobody else can be running a newer election we would
+ * compete with. Votes are per epoch: a retry in a new epoch cannot make two leaders of one.
+ * A few such retries per ODOWN episode at most, so that no pathology can churn epochs.
+ */
+export function quickRetryAllowed(cx: StepContext, m: MasterInstance): boolean {
   return (
     cx.tuning.retryLeaderlessElection &&
     m.electionRetryEpoch !== 0n &&

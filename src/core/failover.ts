@@ -1,6 +1,6 @@
 import { announced, type Address } from './address.js';
 import { electionOutcome, getLeader, startRank } from './election.js';
-import { logNoGoodReplica, logNoQuorumOnce, logNotElected } from './explain.js';
+import { logNoGoodReplica, logNoQuorumOnce, logNotElected, promotionOrder, quickRetryAllowed } from './explain.js';
 import { seesDown } from './failure-detection.js';
 import { forceHelloUpdate } from './hello-out.js';
 import type { ObservedReply } from './actions.js';
@@ -21,7 +21,6 @@ import {
   sendHandover,
   type SwitchoverRequest,
 } from './switchover.js';
-import { MAX_QUICK_ELECTION_RETRIES } from './timing.js';
 
 /**
  * The failover of a master we lead (§7–8 of the reference): when to start,
@@ -86,21 +85,6 @@ function startWaitOver(cx: StepContext, m: MasterInstance, now: number): boolean
   return now >= w.since + w.jitterMs + rank * rankMs && w.ticks > rank * rankTicks;
 }
 
-/**
- * Beyond Redis: our last election could elect nobody, we voted for ourselves in it, for no peer
- * since, and know of no newer epoch, so nobody else can be running a newer election we would
- * compete with. Votes are per epoch: a retry in a new epoch cannot make two leaders of one.
- * A few such retries per ODOWN episode at most, so that no pathology can churn epochs.
- */
-function quickRetryAllowed(cx: StepContext, m: MasterInstance): boolean {
-  return (
-    cx.tuning.retryLeaderlessElection &&
-    m.electionRetryEpoch !== 0n &&
-    m.electionRetryEpoch === cx.settings.currentEpoch &&
-    m.quickRetries < MAX_QUICK_ELECTION_RETRIES
-  );
-}
-
 /** SENTINEL FAILOVER: no agreement needed. Returns the error text, or null once started. */
 export function userFailover(cx: StepContext, m: MasterInstance): string | null {
   if (m.flags.failoverInProgress) return 'INPROG Failover already in progress';
@@ -162,18 +146,8 @@ export function selectReplica(cx: StepContext, m: MasterInstance): ReplicaInstan
       now - r.infoRefresh <= infoValidity &&
       r.masterLinkDownTime <= maxMasterDownTime,
   );
-  candidates.sort(compareReplicas);
+  candidates.sort(promotionOrder);
   return candidates[0] ?? null;
-}
-
-function compareReplicas(a: ReplicaInstance, b: ReplicaInstance): number {
-  if (a.slavePriority !== b.slavePriority) return a.slavePriority - b.slavePriority;
-  if (a.slaveReplOffset !== b.slaveReplOffset) return a.slaveReplOffset > b.slaveReplOffset ? -1 : 1;
-  if (a.runid === null) return b.runid === null ? 0 : 1;
-  if (b.runid === null) return -1;
-  const x = a.runid.toLowerCase();
-  const y = b.runid.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -271,6 +245,11 @@ function selectSlaveState(cx: StepContext, m: MasterInstance): void {
     abortFailover(m, cx.now);
     return;
   }
+  selectForPromotion(cx, m, replica);
+}
+
+/** The replica chosen (by Redis's rules, or named by TO) becomes the one the failover promotes. */
+function selectForPromotion(cx: StepContext, m: MasterInstance, replica: ReplicaInstance): void {
   cx.emit('warning', '+selected-slave', replica);
   replica.flags.promoted = true;
   m.promoted = replica;
@@ -392,12 +371,7 @@ function selectNamedReplica(cx: StepContext, m: MasterInstance): void {
     abortSwitchover(cx, m, '-failover-abort-target-not-eligible', `ERR Failover aborted: replica ${name} cannot be promoted: ${refused}`, refused ?? '');
     return;
   }
-  cx.emit('warning', '+selected-slave', replica);
-  replica.flags.promoted = true;
-  m.promoted = replica;
-  m.failoverState = 'send_slaveof_noone';
-  m.failoverStateChangeTime = cx.now;
-  cx.emit('notice', '+failover-state-send-slaveof-noone', replica);
+  selectForPromotion(cx, m, replica);
 }
 
 /** Beyond Redis: the failover of a switchover ends here, its reason logged and kept for the waiting client. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freeLowPort, rawCommand, useHarness, waitFor } from '../harness/index.js';
+import { freeLowPort, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
 import { FAST_DEBUG, infoFields, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 
@@ -25,6 +25,15 @@ async function currentMaster(port: number): Promise<number> {
   if (reply.value.type !== 'array') throw new Error('no master address');
   const p = reply.value.items[1];
   return p?.type === 'bulk' ? Number(p.value) : 0;
+}
+
+/** Waits for the sentinel to name a master other than `oldPort` and for the proxy to route there; returns its port. */
+async function proxyFollowsSwitch(via: SentinelProcess, oldPort: number, proxyPort: number): Promise<number> {
+  const newMaster = await waitFor(() => currentMaster(via.port), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
+  await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
+  expect((await infoFields(proxyPort)).role).toBe('master');
+  expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${oldPort} -> `));
+  return newMaster;
 }
 
 describe('proxy', () => {
@@ -68,14 +77,7 @@ describe('proxy', () => {
   it('new connections reach the new master after a kill -9 failover', async () => {
     const { t, proxyPort, via } = await topology();
     t.master.kill('SIGKILL');
-    const newMaster = await waitFor(() => currentMaster(via.port), {
-      timeoutMs: 15_000,
-      description: 'a new master',
-      until: (p) => p !== t.master.port && p !== 0,
-    });
-    await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
-    expect((await infoFields(proxyPort)).role).toBe('master');
-    expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${t.master.port} -> `));
+    await proxyFollowsSwitch(via, t.master.port, proxyPort);
   });
 
   it('cuts the sessions to the old master at SENTINEL FAILOVER, while the old master is still up; metrics and JSON say so', async () => {
@@ -92,14 +94,7 @@ describe('proxy', () => {
     await closed;
     expect((await infoFields(t.master.port)).role, 'the old master was up when the session was cut').toBeDefined();
     await via.process.waitForLog(new RegExp(`-proxy-sessions master ${MASTER} 1 cut`), { timeoutMs: 2000 });
-    const newMaster = await waitFor(() => currentMaster(via.port), {
-      timeoutMs: 15_000,
-      description: 'a new master',
-      until: (p) => p !== t.master.port && p !== 0,
-    });
-    await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
-    expect((await infoFields(proxyPort)).role).toBe('master');
-    expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${t.master.port} -> `));
+    const newMaster = await proxyFollowsSwitch(via, t.master.port, proxyPort);
 
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     const labels = `master_name="${MASTER}",role="master"`;
