@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
 import { freeLowPort, rawCommand, useHarness, waitFor } from '../harness/index.js';
-import { startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
+import { masterPortOf, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 import { median } from '../harness/stats.js';
 import { startHaproxy } from '../integration/matrix/haproxy.js';
 import { writeResultsSection } from './results-file.js';
@@ -103,13 +103,6 @@ async function reachedRole(port: number): Promise<string> {
   return reply.value.type === 'array' && reply.value.items[0]?.type === 'bulk' ? reply.value.items[0].value : '';
 }
 
-async function masterPort(sentinelPort: number): Promise<number> {
-  const reply = await rawCommand(sentinelPort, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER]);
-  if (reply.value.type !== 'array') return 0;
-  const p = reply.value.items[1];
-  return p?.type === 'bulk' ? Number(p.value) : 0;
-}
-
 describe('proxy vs HAProxy', () => {
   const h = useHarness('proxy-bench');
 
@@ -163,13 +156,13 @@ describe('proxy vs HAProxy', () => {
       const gaps = { ours: [] as number[], haproxy: [] as number[] };
       const lost = { ours: 0, haproxy: 0 };
       for (let round = 1; round <= FAILOVERS; round++) {
-        const oldPort = await masterPort(t.sentinels[0].port);
+        const oldPort = await masterPortOf(t.sentinels[0].port, MASTER);
         const old = servers.find((s) => s.port === oldPort)!;
         const writers = { ours: new PlainWriter(proxyPort, `writes:ours:${round}`), haproxy: new PlainWriter(haproxy.port, `writes:haproxy:${round}`) };
         await waitFor(() => writers.ours.acked.length > 100 && writers.haproxy.acked.length > 100, { timeoutMs: 10_000, description: 'both writers to write' });
         const killedAt = Date.now();
         old.kill('SIGKILL');
-        const newPort = await waitFor(() => masterPort(t.sentinels[0].port), { timeoutMs: 30_000, description: 'the switch', until: (p) => p !== oldPort && p !== 0 });
+        const newPort = await waitFor(() => masterPortOf(t.sentinels[0].port, MASTER), { timeoutMs: 30_000, description: 'the switch', until: (p) => p !== oldPort && p !== 0 });
         const switchedAt = Date.now();
         await old.restart();
         await waitForReplicaOf(oldPort, newPort, 60_000);

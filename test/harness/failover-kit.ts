@@ -38,6 +38,14 @@ export async function sentinelReply(port: number, args: readonly string[]): Prom
   return showResp(value);
 }
 
+/** The master's port as the sentinel on `sentinelPort` answers GET-MASTER-ADDR-BY-NAME; 0 when it names none. */
+export async function masterPortOf(sentinelPort: number, masterName: string): Promise<number> {
+  const reply = await rawCommand(sentinelPort, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName]);
+  if (reply.value.type !== 'array') return 0;
+  const port = reply.value.items[1];
+  return port?.type === 'bulk' ? Number(port.value) : 0;
+}
+
 /** `INFO <section>` of a redis-server as `field -> value`. */
 export async function infoFields(port: number, section = 'replication'): Promise<Record<string, string>> {
   const reply = await rawCommand(port, ['INFO', section], { timeoutMs: 1000 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freeLowPort, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
-import { FAST_DEBUG, infoFields, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
+import { FAST_DEBUG, infoFields, masterPortOf, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 
 /**
  * Beyond Redis: `sentinel proxy-port` / `proxy-replicas-port`. Plain clients (no Sentinel
@@ -20,16 +20,9 @@ async function reachedPort(port: number): Promise<number> {
   return Number(second.value);
 }
 
-async function currentMaster(port: number): Promise<number> {
-  const reply = await rawCommand(port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER]);
-  if (reply.value.type !== 'array') throw new Error('no master address');
-  const p = reply.value.items[1];
-  return p?.type === 'bulk' ? Number(p.value) : 0;
-}
-
 /** Waits for the sentinel to name a master other than `oldPort` and for the proxy to route there; returns its port. */
 async function proxyFollowsSwitch(via: SentinelProcess, oldPort: number, proxyPort: number): Promise<number> {
-  const newMaster = await waitFor(() => currentMaster(via.port), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
+  const newMaster = await waitFor(() => masterPortOf(via.port, MASTER), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
   await waitFor(() => reachedPort(proxyPort), { timeoutMs: 5000, description: 'the proxy to route to the new master', until: (p) => p === newMaster });
   expect((await infoFields(proxyPort)).role).toBe('master');
   expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${oldPort} -> `));
@@ -111,7 +104,7 @@ describe('proxy', () => {
     const { t, proxyPort, via } = await topology();
     const oldPort = t.master.port;
     t.master.kill('SIGKILL');
-    const newMaster = await waitFor(() => currentMaster(via.port), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
+    const newMaster = await waitFor(() => masterPortOf(via.port, MASTER), { timeoutMs: 15_000, description: 'a new master', until: (p) => p !== oldPort && p !== 0 });
     await t.master.restart();
     // The old master answers role:master until a sentinel converts it; through the proxy every
     // connection must reach the new master meanwhile.
@@ -138,7 +131,7 @@ describe('proxy', () => {
     const started = Date.now();
     const port = await reachedPort(proxyPort);
     expect(port).not.toBe(t.master.port);
-    expect(port).toBe(await currentMaster(via.port));
+    expect(port).toBe(await masterPortOf(via.port, MASTER));
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
