@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import { lookupDirective } from '../config/directives.js';
 import { directiveValue, type ServerOptions } from '../config/server-options.js';
 import type { MasterConfig } from '../core/persisted.js';
 import type { ProxyRoute } from '../core/proxy-route.js';
+import { PipeWorkers } from './pipe-workers.js';
 import { TcpProxy, type ProxyCounters } from './tcp-proxy.js';
 
 /** The listeners the masters' `sentinel proxy-port` / `proxy-replicas-port` lines ask for. */
@@ -64,8 +66,10 @@ class RoutedProxy {
   constructor(
     readonly spec: ProxySpec,
     private readonly deps: ProxyDeps,
+    workers: PipeWorkers,
   ) {
     this.proxy = new TcpProxy({
+      workers,
       port: spec.port,
       bind: deps.bind,
       tls: deps.tls,
@@ -126,9 +130,11 @@ class RoutedProxy {
  */
 export class Proxies {
   private readonly proxies: RoutedProxy[];
+  private readonly workers: PipeWorkers;
 
   constructor(specs: ProxySpec[], deps: ProxyDeps) {
-    this.proxies = specs.map((spec) => new RoutedProxy(spec, deps));
+    this.workers = new PipeWorkers(availableParallelism(), (level, message) => deps.log(level, message));
+    this.proxies = specs.map((spec) => new RoutedProxy(spec, deps, this.workers));
   }
 
   get size(): number {
@@ -137,6 +143,7 @@ export class Proxies {
 
   /** Opens every listener, then logs where each routes. */
   async listen(): Promise<void> {
+    this.workers.start();
     for (const p of this.proxies) await p.proxy.listen();
     this.recheck();
   }
@@ -158,5 +165,6 @@ export class Proxies {
 
   async close(): Promise<void> {
     await Promise.all(this.proxies.map((p) => p.proxy.close()));
+    this.workers.close();
   }
 }

@@ -1,5 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { connect as connectTls, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
+import { pipeSockets, type Pipe, type PipeBytes } from './pipe.js';
+import type { PipeWorkers } from './pipe-workers.js';
 
 /** Where a new connection goes now: an address, or nowhere yet (held until `holdMs`, then closed). */
 export type Route = { host: string; port: number } | { hold: string };
@@ -26,11 +28,12 @@ export interface TcpProxyOptions {
   keeps: (target: string) => boolean;
   log: (level: 'verbose' | 'notice' | 'warning', message: string) => void;
   label: string;
+  /** Where plain (not TLS) sessions are piped; TLS ones are piped in this process. */
+  workers: PipeWorkers;
 }
 
 interface Session {
-  client: Socket;
-  server: Socket;
+  pipe: Pipe;
   target: string;
 }
 
@@ -43,9 +46,6 @@ interface Waiting {
   upstream: { socket: Socket; target: string } | null;
 }
 
-/** Shared by every session's reads from Redis: the reply path's one read buffer. */
-const REPLY_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 /** How soon a node that refused a connection is tried again. */
 const RETRY_MS = 50;
 
@@ -56,7 +56,8 @@ const RETRY_MS = 50;
  * connections wait (without being read from) for up to `holdMs`, then are closed.
  */
 export class TcpProxy {
-  readonly counters: ProxyCounters = { accepted: 0, refused: 0, closedOnSwitch: 0, bytesToServer: 0, bytesToClient: 0 };
+  private readonly connections = { accepted: 0, refused: 0, closedOnSwitch: 0 };
+  private readonly bytes: PipeBytes = { toServer: 0, toClient: 0 };
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<Session>();
   private readonly held = new Set<Waiting>();
@@ -67,6 +68,10 @@ export class TcpProxy {
     return this.opts.port;
   }
 
+  get counters(): ProxyCounters {
+    return { ...this.connections, bytesToServer: this.bytes.toServer, bytesToClient: this.bytes.toClient };
+  }
+
   get openSessions(): number {
     return this.sessions.size;
   }
@@ -74,7 +79,9 @@ export class TcpProxy {
   async listen(): Promise<void> {
     for (const host of this.opts.bind) {
       const onConnection = (socket: Socket) => this.accept(socket);
-      const server = this.opts.tls ? createTlsServer(this.opts.tls, onConnection) : createServer(onConnection);
+      // Not read from until its node answers: whatever the client sends waits in the kernel, and
+      // goes with the socket when a worker takes the session.
+      const server = this.opts.tls ? createTlsServer(this.opts.tls, onConnection) : createServer({ pauseOnConnect: true }, onConnection);
       server.on('error', (e) => this.opts.log('warning', `Proxy ${this.opts.label}: ${e.message}`));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -97,7 +104,7 @@ export class TcpProxy {
       }
     }
     if (cut > 0) {
-      this.counters.closedOnSwitch += cut;
+      this.connections.closedOnSwitch += cut;
       this.opts.log('notice', `-proxy-sessions ${this.opts.label} ${cut} cut`);
     }
     for (const entry of [...this.held]) {
@@ -118,7 +125,7 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     client.setNoDelay(true);
-    // Not read from until its node answers: whatever the client sends waits in the kernel.
+    // A TLS socket reads for its handshake; what its client sends next waits in its buffer.
     client.pause();
     const entry: Waiting = {
       client,
@@ -141,19 +148,12 @@ export class TcpProxy {
     if (entry.upstream !== null || entry.client.destroyed) return;
     const route = this.opts.route();
     if (!('host' in route)) return;
-    const client = entry.client;
-    // Replies are read into one buffer shared by every session (no Buffer and 'data' event per
-    // read) and copied out only for the client's write, which may be queued.
-    const onread = {
-      buffer: REPLY_BUFFER,
-      callback: (n: number, buf: Uint8Array) => {
-        this.counters.bytesToClient += n;
-        return client.write(Buffer.from(buf.subarray(0, n)));
-      },
-    };
     const server = this.opts.upstreamTls
       ? connectTls({ ...this.opts.upstreamTls, host: route.host, port: route.port })
-      : connect({ host: route.host, port: route.port, onread });
+      : connect({ host: route.host, port: route.port });
+    // Nothing is read from it before the session is piped (perhaps by another process).
+    server.pause();
+    server.setNoDelay(true);
     const target = `${route.host}:${route.port}`;
     entry.upstream = { socket: server, target };
     const failed = () => {
@@ -182,7 +182,7 @@ export class TcpProxy {
 
   private giveUp(entry: Waiting): void {
     if (!this.held.has(entry)) return;
-    this.counters.refused++;
+    this.connections.refused++;
     this.drop(entry);
   }
 
@@ -200,34 +200,20 @@ export class TcpProxy {
   }
 
   private pipe(client: Socket, server: Socket, target: string): void {
-    this.counters.accepted++;
+    this.connections.accepted++;
     this.opts.log('verbose', `Proxy ${this.opts.label}: ${client.remoteAddress}:${client.remotePort} -> ${target}`);
-    server.setNoDelay(true);
-    const session: Session = { client, server, target };
+    const ended = () => this.sessions.delete(session);
+    // A TLS session's state lives in this process: it is piped here.
+    const inWorker = this.opts.tls === undefined && this.opts.upstreamTls === undefined;
+    const session: Session = {
+      target,
+      pipe: inWorker ? this.opts.workers.hand(client, server, this.bytes, ended) : pipeSockets(client, server, this.bytes, ended),
+    };
     this.sessions.add(session);
-    const done = () => this.end(session);
-    client.on('close', done);
-    server.on('close', done);
-    server.on('error', done);
-    client.on('error', done);
-    client.on('data', (chunk: Buffer) => {
-      this.counters.bytesToServer += chunk.length;
-      if (!server.write(chunk)) client.pause();
-    });
-    server.on('drain', () => client.resume());
-    // Over TLS the replies come as 'data' events (a TLS socket reads through its own stream).
-    server.on('data', (chunk: Buffer) => {
-      this.counters.bytesToClient += chunk.length;
-      if (!client.write(chunk)) server.pause();
-    });
-    client.on('drain', () => server.resume());
-    client.resume();
   }
 
   private end(s: Session): void {
-    if (!this.sessions.delete(s)) return;
-    s.client.destroy();
-    s.server.destroy();
+    if (this.sessions.delete(s)) s.pipe.cut();
   }
 }
 

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { freeLowPort, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
@@ -27,6 +29,36 @@ async function proxyFollowsSwitch(via: SentinelProcess, oldPort: number, proxyPo
   expect((await infoFields(proxyPort)).role).toBe('master');
   expect(via.process.log()).toMatch(new RegExp(`\\+proxy-route master ${MASTER} 127\\.0\\.0\\.1:${oldPort} -> `));
   return newMaster;
+}
+
+/** The PIDs of `parent`'s proxy workers, from /proc. */
+function proxyWorkers(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === parent && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('pipe-worker.js');
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function sentinelSet(port: number, option: string, value: string): Promise<void> {
+  const reply = await rawCommand(port, ['SENTINEL', 'SET', MASTER, option, value]);
+  expect(reply.value).toEqual({ type: 'simple', value: 'OK' });
 }
 
 describe('proxy', () => {
@@ -126,6 +158,10 @@ describe('proxy', () => {
   it('holds new connections while the failover has not promoted a replica, then lets them through to the new master', async () => {
     const { t, proxyPort, via } = await topology();
     await Promise.all(t.sentinels.map((s) => sentinelDebug(s.port, FAST_DEBUG)));
+    // This sentinel must be the one that sees the master down and fails over: the others, slower
+    // to judge, could otherwise switch before it sees the master down, with nothing to hold for.
+    await sentinelSet(via.port, 'quorum', '1');
+    for (const other of t.sentinels.slice(1)) await sentinelSet(other.port, 'down-after-milliseconds', '3000');
     t.master.kill('SIGKILL');
     await via.process.waitForLog(new RegExp(`\\+proxy-route master ${MASTER} \\S+ -> none`), { timeoutMs: 10_000 });
     const started = Date.now();
@@ -133,6 +169,35 @@ describe('proxy', () => {
     expect(port).not.toBe(t.master.port);
     expect(port).toBe(await masterPortOf(via.port, MASTER));
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('pipes sessions in one worker process per CPU; a worker that dies is replaced; the workers end with the sentinel', async () => {
+    const httpPort = await freeLowPort();
+    const { proxyPort, via } = await topology(() => [`http-port ${httpPort}`]);
+    const workers = proxyWorkers(via.pid);
+    expect(workers).toHaveLength(availableParallelism());
+    const clients = [h.client(proxyPort), h.client(proxyPort), h.client(proxyPort)];
+    await Promise.all(clients.map((c, i) => c.set(`k${i}`, 'v')));
+    // Byte counts come from the workers, at most half a second late.
+    const toServer = new RegExp(`sentinel_proxy_bytes_total\\{master_name="${MASTER}",role="master",direction="to_server"\\} (\\d+)`);
+    await waitFor(async () => Number(toServer.exec(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text())?.[1]), {
+      timeoutMs: 3000,
+      description: 'the bytes piped by the workers in the metrics',
+      until: (bytes) => bytes > 0,
+    });
+
+    // Wherever the three sessions are, killing every worker closes them all.
+    const closed = clients.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve())));
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    for (const pid of workers) await via.process.waitForLog(new RegExp(`Proxy worker ${pid} exited`), { timeoutMs: 5000 });
+    await Promise.all(closed);
+    await waitFor(() => proxyWorkers(via.pid), { timeoutMs: 5000, description: 'new workers', until: (w) => w.length === workers.length && w.every((pid) => !workers.includes(pid)) });
+    const again = [h.client(proxyPort), h.client(proxyPort), h.client(proxyPort)];
+    for (const c of again) expect(await c.get('k0')).toBe('v');
+
+    const now = proxyWorkers(via.pid);
+    via.kill('SIGKILL');
+    await waitFor(() => now.filter(alive), { timeoutMs: 5000, description: 'the workers to exit with the sentinel', until: (w) => w.length === 0 });
   });
 
   it('speaks TLS to clients with the RESP port certificate when proxy-tls is yes', async () => {

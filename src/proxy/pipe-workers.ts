@@ -1,0 +1,127 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Pipe, PipeBytes } from './pipe.js';
+
+export type ToWorker = { kind: 'client' | 'server' | 'cut'; id: number };
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'ended'; id: number; toServer: number; toClient: number }
+  /** [session id, bytes to the server, bytes to the client] since the last report. */
+  | { kind: 'bytes'; counts: Array<[number, number, number]> };
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./pipe-worker.js', import.meta.url));
+
+interface Handed {
+  bytes: PipeBytes;
+  ended: () => void;
+  /** Cut by the sentinel: already ended for it, kept until the worker's last byte count. */
+  cut: boolean;
+}
+
+class Worker {
+  readonly child: ChildProcess;
+  readonly sessions = new Map<number, Handed>();
+  readonly ready: Promise<void>;
+
+  constructor(onExit: (w: Worker) => void) {
+    this.child = fork(WORKER_SCRIPT, [], { execArgv: [], serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve) => {
+      this.child.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') resolve();
+        else if (m.kind === 'ended') {
+          this.count(m.id, m.toServer, m.toClient);
+          this.end(m.id);
+        } else for (const [id, toServer, toClient] of m.counts) this.count(id, toServer, toClient);
+      });
+    });
+    this.child.on('exit', () => {
+      for (const id of [...this.sessions.keys()]) this.end(id);
+      onExit(this);
+    });
+    // Its channel closes when it dies; 'exit' reports that.
+    this.child.on('error', () => undefined);
+  }
+
+  get load(): number {
+    return this.sessions.size;
+  }
+
+  end(id: number): void {
+    const s = this.sessions.get(id);
+    if (s === undefined) return;
+    this.sessions.delete(id);
+    if (!s.cut) s.ended();
+  }
+
+  private count(id: number, toServer: number, toClient: number): void {
+    const s = this.sessions.get(id);
+    if (s === undefined) return;
+    s.bytes.toServer += toServer;
+    s.bytes.toClient += toClient;
+  }
+}
+
+/**
+ * Beyond Redis: the proxies' worker processes, one per CPU as HAProxy starts a thread per CPU.
+ * A session whose two sockets are connected is handed to the worker with the fewest sessions
+ * (both file descriptors pass over its IPC channel); the sentinel keeps the session's record,
+ * to cut it when its node stops being the route.
+ */
+export class PipeWorkers {
+  private readonly workers: Worker[] = [];
+  private nextId = 0;
+  private closing = false;
+
+  constructor(
+    private readonly count: number,
+    private readonly log: (level: 'warning', message: string) => void,
+  ) {}
+
+  start(): void {
+    while (this.workers.length < this.count) this.spawn();
+  }
+
+  /** Hands a connected pair to a worker; `ended` is called once the session is over (or cut). */
+  hand(client: Socket, server: Socket, bytes: PipeBytes, ended: () => void): Pipe {
+    const worker = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
+    const id = ++this.nextId;
+    const record: Handed = { bytes, ended, cut: false };
+    worker.sessions.set(id, record);
+    const lost = () => {
+      client.destroy();
+      server.destroy();
+      worker.end(id);
+    };
+    void worker.ready.then(() => {
+      if (record.cut || !worker.child.connected) return lost();
+      worker.child.send({ kind: 'client', id } satisfies ToWorker, client, (e) => e && lost());
+      worker.child.send({ kind: 'server', id } satisfies ToWorker, server, (e) => e && lost());
+    });
+    return {
+      cut: () => {
+        if (record.cut || !worker.sessions.has(id)) return;
+        record.cut = true;
+        ended();
+        client.destroy();
+        server.destroy();
+        if (worker.child.connected) worker.child.send({ kind: 'cut', id } satisfies ToWorker);
+      },
+    };
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const w of this.workers) if (w.child.connected) w.child.disconnect();
+  }
+
+  private spawn(): void {
+    const worker = new Worker((w) => {
+      this.workers.splice(this.workers.indexOf(w), 1);
+      if (this.closing) return;
+      this.log('warning', `Proxy worker ${w.child.pid} exited, its sessions with it; starting another`);
+      this.spawn();
+    });
+    this.workers.push(worker);
+  }
+}
