@@ -3,7 +3,7 @@
  * (`check inter 1s`, `tcp-check send info replication` / `expect string role:master`,
  * `on-marked-down shutdown-sessions`) in front of the same group, in one run:
  *   - redis-benchmark through each (SET and GET, 50 clients, -P 1 and -P 16): requests/s and p99,
- *     median of BENCH_PROXY_REPEATS runs (default 3);
+ *     median of BENCH_PROXY_REPEATS runs (default 5);
  *   - BENCH_PROXY_FAILOVERS kill -9 failovers (default 5), the old master restarted at once on its
  *     port (empty, saying role:master until a sentinel converts it), with a plain client writing
  *     through each (no Sentinel support, reconnecting on error): its longest time without an
@@ -21,7 +21,7 @@ import { startHaproxy } from '../integration/matrix/haproxy.js';
 import { writeResultsSection } from './results-file.js';
 
 const run = promisify(execFile);
-const REPEATS = Number(process.env.BENCH_PROXY_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_PROXY_REPEATS ?? 5);
 const FAILOVERS = Number(process.env.BENCH_PROXY_FAILOVERS ?? 5);
 const MASTER = 'mymaster';
 
