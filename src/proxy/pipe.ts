@@ -20,8 +20,8 @@ interface Outgoing {
 
 /**
  * What was read during this turn of the event loop waits here and is written at its end, all
- * writes back to back: a node or client woken by the first finds the others' data there too
- * instead of being woken once per write (halves the proxy's cost per request under load).
+ * writes back to back: a process woken by the first finds the others' data there too instead of
+ * being woken once per write (under load, several percent more requests per second).
  */
 const dirty = new Set<Outgoing>();
 let flushQueued = false;
