@@ -7,6 +7,7 @@ import {
   decodeFrame,
   freePorts,
   Harness,
+  pidAlive,
   rawCommand,
   redisCli,
   useHarness,
@@ -16,15 +17,6 @@ import {
 } from './index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../src/server/fixtures', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('freePorts', () => {
   it('hands out distinct bindable loopback ports outside the reserved ranges', async () => {
@@ -195,7 +187,7 @@ describe('cleanup', () => {
     const root = h.root;
     h.noteFailure('a deliberately failed test');
     await h.cleanup();
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
     expect(existsSync(root)).toBe(false);
   });
 
@@ -204,7 +196,7 @@ describe('cleanup', () => {
     const starting = h.startRedis();
     await h.dispose();
     const server = await starting;
-    expect(alive(server.pid)).toBe(false);
+    expect(pidAlive(server.pid)).toBe(false);
     await expect(h.startRedis()).rejects.toThrow(/disposed/);
   });
 });

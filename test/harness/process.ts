@@ -231,3 +231,13 @@ function readFrom(path: string, offset: number): string {
   if (!existsSync(path)) return '';
   return readFileSync(path).subarray(offset).toString('utf8');
 }
+
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

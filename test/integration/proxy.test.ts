@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { freeLowPort, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
+import { freeLowPort, pidAlive, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
 import { FAST_DEBUG, infoFields, masterPortOf, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 
@@ -45,15 +45,6 @@ function proxyWorkers(parent: number): number[] {
       }
     })
     .map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function sentinelSet(port: number, option: string, value: string): Promise<void> {
@@ -197,7 +188,7 @@ describe('proxy', () => {
 
     const now = proxyWorkers(via.pid);
     via.kill('SIGKILL');
-    await waitFor(() => now.filter(alive), { timeoutMs: 5000, description: 'the workers to exit with the sentinel', until: (w) => w.length === 0 });
+    await waitFor(() => now.filter(pidAlive), { timeoutMs: 5000, description: 'the workers to exit with the sentinel', until: (w) => w.length === 0 });
   });
 
   it('speaks TLS to clients with the RESP port certificate when proxy-tls is yes', async () => {

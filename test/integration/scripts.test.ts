@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import {
   implUnderTest,
+  pidAlive,
   rawCommand,
   sentinelsUnderTest,
   showResp,
@@ -239,20 +240,11 @@ describe('sentinel scripts', () => {
     expect([scheduled[0].pid, scheduled[0]['retry-num']]).toEqual(['0', '1']);
     expect(Number(scheduled[0]['run-delay'])).toBeGreaterThan(55_000);
     expect(events.all({ channel: '-script-error' })).toEqual([]);
-    await waitFor(() => isGone(Number(running[0].pid)), { timeoutMs: 2000, description: `the script (pid ${running[0].pid}) to be gone` });
+    await waitFor(() => !pidAlive(Number(running[0].pid)), { timeoutMs: 2000, description: `the script (pid ${running[0].pid}) to be gone` });
   });
 });
 
 const JOB_FIELDS_RUNNING = ['argv', 'flags', 'pid', 'run-time', 'retry-num'];
-
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function scriptDir(h: Harness, label: string): string {
   const dir = join(h.root, `${label}-scripts`);
