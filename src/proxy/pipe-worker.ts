@@ -3,14 +3,16 @@
  * sentinel accepts, routes and connects; the worker only moves bytes, so the proxy's load
  * spreads over the CPUs and stays off the sentinel's own event loop. It exits with its parent.
  */
-import type { Socket } from 'node:net';
-import { pipeSockets, type Pipe, type PipeBytes } from './pipe.js';
+import { pipeHandles, type Pipe, type PipeBytes } from './pipe.js';
 import type { FromWorker, ToWorker } from './pipe-workers.js';
 
 /** How often the bytes piped are reported to the sentinel (also at each session's end). */
 const BYTES_REPORT_MS = 500;
 
-const halves = new Map<number, Socket>();
+/** A TCP handle as it arrives over the IPC channel. */
+type Handle = { close(): void };
+
+const halves = new Map<number, Handle>();
 const sessions = new Map<number, { pipe: Pipe; bytes: PipeBytes; reported: PipeBytes }>();
 
 function send(message: FromWorker): void {
@@ -32,20 +34,12 @@ function reportBytes(): void {
   if (counts.length > 0) send({ kind: 'bytes', counts });
 }
 
-function startSession(id: number, client: Socket, server: Socket): void {
-  if (client.destroyed || server.destroyed) {
-    client.destroy();
-    server.destroy();
-    send({ kind: 'ended', id, toServer: 0, toClient: 0 });
-    return;
-  }
-  client.setNoDelay(true);
-  server.setNoDelay(true);
+function startSession(id: number, client: Handle, server: Handle): void {
   const bytes: PipeBytes = { toServer: 0, toClient: 0 };
   const session = {
     bytes,
     reported: { toServer: 0, toClient: 0 },
-    pipe: pipeSockets(client, server, bytes, () => {
+    pipe: pipeHandles(client, server, bytes, () => {
       sessions.delete(id);
       const [toServer, toClient] = unreported(session);
       send({ kind: 'ended', id, toServer, toClient });
@@ -54,27 +48,25 @@ function startSession(id: number, client: Socket, server: Socket): void {
   sessions.set(id, session);
 }
 
-process.on('message', (message: ToWorker, socket?: Socket) => {
+process.on('message', (message: ToWorker, handle?: Handle) => {
   if (message.kind === 'cut') {
     const session = sessions.get(message.id);
     if (session !== undefined) return session.pipe.cut();
-    halves.get(message.id)?.destroy();
+    halves.get(message.id)?.close();
     halves.delete(message.id);
     send({ kind: 'ended', id: message.id, toServer: 0, toClient: 0 });
     return;
   }
-  if (socket === undefined) return;
+  if (handle === undefined) return;
   // Not read from until both halves are here.
-  socket.pause();
-  socket.on('error', () => socket.destroy());
   const other = halves.get(message.id);
   if (other === undefined) {
-    halves.set(message.id, socket);
+    halves.set(message.id, handle);
     return;
   }
   halves.delete(message.id);
-  if (message.kind === 'server') startSession(message.id, other, socket);
-  else startSession(message.id, socket, other);
+  if (message.kind === 'server') startSession(message.id, other, handle);
+  else startSession(message.id, handle, other);
 });
 
 process.on('disconnect', () => process.exit(0));

@@ -92,11 +92,17 @@ export class PipeWorkers {
       client.destroy();
       server.destroy();
       worker.end(id);
+      if (worker.child.connected) worker.child.send({ kind: 'cut', id } satisfies ToWorker);
     };
     void worker.ready.then(() => {
       if (record.cut || !worker.child.connected) return lost();
-      worker.child.send({ kind: 'client', id } satisfies ToWorker, client, (e) => e && lost());
-      worker.child.send({ kind: 'server', id } satisfies ToWorker, server, (e) => e && lost());
+      // The bare TCP handles go, so that the worker makes its sockets as it wants them; this
+      // process's copies are closed once sent (the connections live on in the worker).
+      for (const [kind, socket] of [['client', client], ['server', server]] as const) {
+        const handle = (socket as unknown as { _handle: object | null })._handle;
+        if (handle === null) return lost();
+        worker.child.send({ kind, id } satisfies ToWorker, handle as Socket, (e) => (e ? lost() : socket.destroy()));
+      }
     });
     return {
       cut: () => {
