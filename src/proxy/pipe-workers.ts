@@ -88,11 +88,14 @@ export class PipeWorkers {
     const id = ++this.nextId;
     const record: Handed = { bytes, ended, cut: false };
     worker.sessions.set(id, record);
-    const lost = () => {
+    const release = () => {
       client.destroy();
       server.destroy();
-      worker.end(id);
       if (worker.child.connected) worker.child.send({ kind: 'cut', id } satisfies ToWorker);
+    };
+    const lost = () => {
+      worker.end(id);
+      release();
     };
     void worker.ready.then(() => {
       if (record.cut || !worker.child.connected) return lost();
@@ -109,9 +112,7 @@ export class PipeWorkers {
         if (record.cut || !worker.sessions.has(id)) return;
         record.cut = true;
         ended();
-        client.destroy();
-        server.destroy();
-        if (worker.child.connected) worker.child.send({ kind: 'cut', id } satisfies ToWorker);
+        release();
       },
     };
   }
