@@ -3,14 +3,12 @@
  * sentinel accepts, routes and connects; the worker only moves bytes, so the proxy's load
  * spreads over the CPUs and stays off the sentinel's own event loop. It exits with its parent.
  */
-import { pipeHandles, type Pipe, type PipeBytes } from './pipe.js';
+import { pipeHandles, type Handle } from './handle-pipe.js';
+import type { Pipe, PipeBytes } from './pipe.js';
 import type { FromWorker, ToWorker } from './pipe-workers.js';
 
 /** How often the bytes piped are reported to the sentinel (also at each session's end). */
 const BYTES_REPORT_MS = 500;
-
-/** A TCP handle as it arrives over the IPC channel. */
-type Handle = { close(): void };
 
 const halves = new Map<number, Handle>();
 const sessions = new Map<number, { pipe: Pipe; bytes: PipeBytes; reported: PipeBytes }>();

@@ -1,4 +1,4 @@
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import type { Socket } from 'node:net';
 
 export interface PipeBytes {
   toServer: number;
@@ -66,30 +66,6 @@ export function pipeSockets(client: Socket, server: Socket, bytes: PipeBytes, en
   server.on('data', pipe.fromServer);
   client.resume();
   server.resume();
-  return pipe;
-}
-
-/** Shared by every socket `pipeHandles` makes: each read is copied out of it at once. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * As `pipeSockets`, for two connected TCP handles passed from another process: the sockets made
- * for them read into one shared buffer, so a read allocates no buffer of its own (small copies
- * come from Node's pool), which keeps the garbage collector's pauses rare under load.
- */
-export function pipeHandles(clientHandle: object, serverHandle: object, bytes: PipeBytes, ended: () => void): Pipe {
-  // The handle option is how Node itself (child_process, cluster) wraps a received handle.
-  const adopt = (handle: object, deliver: () => (chunk: Buffer) => void): Socket =>
-    new Socket({
-      handle,
-      readable: true,
-      writable: true,
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => deliver()(Buffer.from(buf.subarray(0, n))) },
-    } as SocketConstructorOpts);
-  let pipe: Pipe & Ends;
-  const client = adopt(clientHandle, () => pipe.fromClient);
-  const server = adopt(serverHandle, () => pipe.fromServer);
-  pipe = joinSockets(client, server, bytes, ended);
   return pipe;
 }
 

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { freeLowPort, pidAlive, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
@@ -45,6 +47,32 @@ function proxyWorkers(parent: number): number[] {
       }
     })
     .map(Number);
+}
+
+/** Resident memory of `pids` together, in bytes. */
+function residentBytes(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024, 0);
+}
+
+/** A plain connection through `port` that sends `request` and does not read until told to. */
+async function slowReader(port: number, request: string): Promise<{ socket: Socket; readAll: (bytes: number) => Promise<Buffer> }> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.pause();
+  socket.write(request);
+  const readAll = (bytes: number) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let got = 0;
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        got += chunk.length;
+        if (got >= bytes) resolve(Buffer.concat(chunks));
+      });
+      socket.once('error', reject).once('close', () => resolve(Buffer.concat(chunks)));
+      socket.resume();
+    });
+  return { socket, readAll };
 }
 
 async function sentinelSet(port: number, option: string, value: string): Promise<void> {
@@ -189,6 +217,41 @@ describe('proxy', () => {
     const now = proxyWorkers(via.pid);
     via.kill('SIGKILL');
     await waitFor(() => now.filter(pidAlive), { timeoutMs: 5000, description: 'the workers to exit with the sentinel', until: (w) => w.length === 0 });
+  });
+
+  it('carries large replies to a client that reads slowly without buffering them, and what Redis says before it closes', async () => {
+    const { proxyPort, via } = await topology();
+    const value = randomBytes(4 * 1024 * 1024).toString('hex');
+    await h.client(proxyPort).set('big', value);
+    const reply = `$${value.length}\r\n${value}\r\n`;
+    const workers = proxyWorkers(via.pid);
+    const before = residentBytes(workers);
+
+    // 32 MB of replies asked for and not read: the worker stops reading from Redis once the
+    // client's socket is full, instead of holding what Redis sends.
+    const slow = await slowReader(proxyPort, 'GET big\r\n'.repeat(4));
+    try {
+      await waitFor(() => h.client(proxyPort).info('clients'), {
+        timeoutMs: 5000,
+        description: 'Redis holding the replies the proxy did not take',
+        until: (info) => Number(/client_recent_max_output_buffer:(\d+)/.exec(info)?.[1]) > 8 * 1024 * 1024,
+      });
+      expect(await h.client(proxyPort).ping()).toBe('PONG');
+      expect(residentBytes(workers) - before).toBeLessThan(8 * 1024 * 1024);
+      const got = await slow.readAll(reply.length * 4);
+      expect(got.length).toBe(reply.length * 4);
+      expect(got.toString() === reply.repeat(4)).toBe(true);
+    } finally {
+      slow.socket.destroy();
+    }
+
+    const quit = await slowReader(proxyPort, 'SET after quit\r\nQUIT\r\n');
+    try {
+      expect((await quit.readAll(Number.MAX_SAFE_INTEGER)).toString()).toBe('+OK\r\n+OK\r\n');
+    } finally {
+      quit.socket.destroy();
+    }
+    expect(await h.client(proxyPort).get('after')).toBe('quit');
   });
 
   it('speaks TLS to clients with the RESP port certificate when proxy-tls is yes', async () => {
