@@ -49,6 +49,11 @@ function proxyWorkers(parent: number): number[] {
     .map(Number);
 }
 
+/** The CPUs each of `pids` may run on, as Linux lists them ("1", "0-3"). */
+function cpusAllowed(pids: number[]): string[] {
+  return pids.map((pid) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
 /** Resident memory of `pids` together, in bytes. */
 function residentBytes(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024, 0);
@@ -195,6 +200,11 @@ describe('proxy', () => {
     const { proxyPort, via } = await topology(() => [`http-port ${httpPort}`]);
     const workers = proxyWorkers(via.pid);
     expect(workers).toHaveLength(availableParallelism());
+    // Each on a CPU of its own (with more than one CPU).
+    const onOwnCpu = (pids: number[]) =>
+      waitFor(() => cpusAllowed(pids), { timeoutMs: 3000, description: 'each worker on a CPU of its own', until: (cpus) => new Set(cpus).size === pids.length && cpus.every((c) => /^\d+$/.test(c)) });
+    if (availableParallelism() > 1) await onOwnCpu(workers);
+    else console.warn('*** NOT CHECKED: proxy workers kept on their own CPUs (this machine has one CPU) ***');
     const clients = [h.client(proxyPort), h.client(proxyPort), h.client(proxyPort)];
     await Promise.all(clients.map((c, i) => c.set(`k${i}`, 'v')));
     // Byte counts come from the workers, at most half a second late.
@@ -211,6 +221,7 @@ describe('proxy', () => {
     for (const pid of workers) await via.process.waitForLog(new RegExp(`Proxy worker ${pid} exited`), { timeoutMs: 5000 });
     await Promise.all(closed);
     await waitFor(() => proxyWorkers(via.pid), { timeoutMs: 5000, description: 'new workers', until: (w) => w.length === workers.length && w.every((pid) => !workers.includes(pid)) });
+    if (availableParallelism() > 1) await onOwnCpu(proxyWorkers(via.pid));
     const again = [h.client(proxyPort), h.client(proxyPort), h.client(proxyPort)];
     for (const c of again) expect(await c.get('k0')).toBe('v');
 
