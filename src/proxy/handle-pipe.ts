@@ -8,6 +8,7 @@
  * the `stream_wrap` binding's shared state) is the one Node's own net.Socket is built on.
  */
 import type { Pipe, PipeBytes } from './pipe.js';
+import { TurnWrites } from './turn-writes.js';
 
 interface Request {
   oncomplete: (this: Request, status: number) => void;
@@ -72,16 +73,13 @@ interface Session {
   close(graceful: boolean): void;
 }
 
-/**
- * What was read during this turn of the event loop is written at its end, all writes back to
- * back: a process woken by the first finds the others' data there too instead of being woken
- * once per write.
- */
-const dirty = new Set<Direction>();
-let flushQueued = false;
+/** Once every write of the turn is made, the arena is used again from its start. */
+const turn = new TurnWrites<Direction>(flush, () => {
+  used = 0;
+});
 
 function queue(d: Direction, n: number): void {
-  if (used + n > ARENA_SIZE) flushAll();
+  if (used + n > ARENA_SIZE) turn.flushAll();
   // Bytes go on the end of what waits, or, if something else was read in between, after it is written.
   if (d.end > d.start && (d.waiting !== arena || d.end !== used)) flush(d);
   READ_BUFFER.copy(arena, used, 0, n);
@@ -91,18 +89,7 @@ function queue(d: Direction, n: number): void {
   }
   used += n;
   d.end = used;
-  dirty.add(d);
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flushAll);
-  }
-}
-
-function flushAll(): void {
-  flushQueued = false;
-  for (const d of dirty) flush(d);
-  dirty.clear();
-  used = 0;
+  turn.mark(d);
 }
 
 /** A write request the kernel took at once is not kept by Node, so it serves the next write too. */
@@ -167,8 +154,8 @@ export function pipeHandles(client: Handle, server: Handle, bytes: PipeBytes, en
       return;
     }
     session.open = false;
-    dirty.delete(toServer);
-    dirty.delete(toClient);
+    turn.forget(toServer);
+    turn.forget(toClient);
     for (const d of [toServer, toClient]) {
       if (graceful) flush(d);
       d.start = d.end = 0;

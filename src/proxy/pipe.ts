@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TurnWrites } from './turn-writes.js';
 
 export interface PipeBytes {
   toServer: number;
@@ -18,27 +19,11 @@ interface Outgoing {
   draining: boolean;
 }
 
-/**
- * What was read during this turn of the event loop waits here and is written at its end, all
- * writes back to back: a process woken by the first finds the others' data there too instead of
- * being woken once per write (under load, several percent more requests per second).
- */
-const dirty = new Set<Outgoing>();
-let flushQueued = false;
+const turn = new TurnWrites<Outgoing>(flush);
 
 function queue(out: Outgoing, chunk: Buffer): void {
   out.chunks.push(chunk);
-  dirty.add(out);
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flushAll);
-  }
-}
-
-function flushAll(): void {
-  flushQueued = false;
-  for (const out of dirty) flush(out);
-  dirty.clear();
+  turn.mark(out);
 }
 
 function flush(out: Outgoing): void {
@@ -85,8 +70,8 @@ function joinSockets(client: Socket, server: Socket, bytes: PipeBytes, ended: ()
       flush(toServer);
       flush(toClient);
     }
-    dirty.delete(toServer);
-    dirty.delete(toClient);
+    turn.forget(toServer);
+    turn.forget(toClient);
     client.destroy();
     server.destroy();
     ended();
