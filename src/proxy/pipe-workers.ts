@@ -2,7 +2,7 @@ import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Pipe, PipeBytes } from './pipe.js';
+import { pipeSockets, type Pipe, type PipeBytes } from './pipe.js';
 
 export type ToWorker = { kind: 'client' | 'server' | 'cut'; id: number };
 export type FromWorker =
@@ -12,6 +12,9 @@ export type FromWorker =
   | { kind: 'bytes'; counts: Array<[number, number, number]> };
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./pipe-worker.js', import.meta.url));
+
+/** Workers that exit before they are ready, in a row, after which none is started again. */
+const FAILED_STARTS = 3;
 
 interface Handed {
   bytes: PipeBytes;
@@ -36,17 +39,23 @@ function allowedCpus(): number[] {
 class Worker {
   readonly child: ChildProcess;
   readonly sessions = new Map<number, Handed>();
+  /** Settles once it can take sessions, or once it has exited (its channel then is closed). */
   readonly ready: Promise<void>;
+  started = false;
 
   constructor(
     readonly slot: number,
+    script: string,
     onExit: (w: Worker) => void,
   ) {
-    this.child = fork(WORKER_SCRIPT, [], { execArgv: [], serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(script, [], { execArgv: [], serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve) => {
+      this.child.on('exit', () => resolve());
       this.child.on('message', (m: FromWorker) => {
-        if (m.kind === 'ready') resolve();
-        else if (m.kind === 'ended') {
+        if (m.kind === 'ready') {
+          this.started = true;
+          resolve();
+        } else if (m.kind === 'ended') {
           this.count(m.id, m.toServer, m.toClient);
           this.end(m.id);
         } else for (const [id, toServer, toClient] of m.counts) this.count(id, toServer, toClient);
@@ -90,18 +99,24 @@ export class PipeWorkers {
   private readonly cpus = allowedCpus();
   private nextId = 0;
   private closing = false;
+  private failedStarts = 0;
 
   constructor(
     private readonly count: number,
     private readonly log: (level: 'verbose' | 'warning', message: string) => void,
+    private readonly script = WORKER_SCRIPT,
   ) {}
 
   start(): void {
     for (let slot = 0; slot < this.count; slot++) this.spawn(slot);
   }
 
-  /** Hands a connected pair to a worker; `ended` is called once the session is over (or cut). */
+  /**
+   * Hands a connected pair to a worker, or pipes it in this process if no worker can run;
+   * `ended` is called once the session is over (or cut).
+   */
   hand(client: Socket, server: Socket, bytes: PipeBytes, ended: () => void): Pipe {
+    if (this.workers.length === 0) return pipeSockets(client, server, bytes, ended);
     const worker = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
     const id = ++this.nextId;
     const record: Handed = { bytes, ended, cut: false };
@@ -141,9 +156,16 @@ export class PipeWorkers {
   }
 
   private spawn(slot: number): void {
-    const worker = new Worker(slot, (w) => {
+    const worker = new Worker(slot, this.script, (w) => {
       this.workers.splice(this.workers.indexOf(w), 1);
       if (this.closing) return;
+      // One that cannot even start (a Node without what it needs, no memory for a process) is
+      // not started again and again: past a few in a row, sessions stay in this process.
+      this.failedStarts = w.started ? 0 : this.failedStarts + 1;
+      if (this.failedStarts >= FAILED_STARTS) {
+        if (this.workers.length === 0) this.log('warning', `Proxy workers exit before they are ready (${this.failedStarts} in a row); piping sessions in this process`);
+        return;
+      }
       this.log('warning', `Proxy worker ${w.child.pid} exited, its sessions with it; starting another`);
       this.spawn(w.slot);
     });
