@@ -46,20 +46,6 @@ function flush(out: Outgoing): void {
  * called once, after both are closed.
  */
 export function pipeSockets(client: Socket, server: Socket, bytes: PipeBytes, ended: () => void): Pipe {
-  const pipe = joinSockets(client, server, bytes, ended);
-  client.on('data', pipe.fromClient);
-  server.on('data', pipe.fromServer);
-  client.resume();
-  server.resume();
-  return pipe;
-}
-
-interface Ends {
-  fromClient: (chunk: Buffer) => void;
-  fromServer: (chunk: Buffer) => void;
-}
-
-function joinSockets(client: Socket, server: Socket, bytes: PipeBytes, ended: () => void): Pipe & Ends {
   const toServer: Outgoing = { socket: server, chunks: [], source: client, draining: false };
   const toClient: Outgoing = { socket: client, chunks: [], source: server, draining: false };
   let open = true;
@@ -80,15 +66,15 @@ function joinSockets(client: Socket, server: Socket, bytes: PipeBytes, ended: ()
     socket.on('close', () => close(true));
     socket.on('error', () => close(false));
   }
-  return {
-    cut: () => close(false),
-    fromClient: (chunk: Buffer) => {
-      bytes.toServer += chunk.length;
-      queue(toServer, chunk);
-    },
-    fromServer: (chunk: Buffer) => {
-      bytes.toClient += chunk.length;
-      queue(toClient, chunk);
-    },
-  };
+  client.on('data', (chunk: Buffer) => {
+    bytes.toServer += chunk.length;
+    queue(toServer, chunk);
+  });
+  server.on('data', (chunk: Buffer) => {
+    bytes.toClient += chunk.length;
+    queue(toClient, chunk);
+  });
+  client.resume();
+  server.resume();
+  return { cut: () => close(false) };
 }

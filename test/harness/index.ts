@@ -2,7 +2,7 @@ export { createClient, flagsOf, pairsToRecord, SentinelQueries } from './clients
 export { EventCollector, type EventQuery, type SentinelEvent } from './events.js';
 export { Harness, useHarness } from './harness.js';
 export { freeLowPort, freePort, freePorts } from './ports.js';
-export { ManagedProcess, pidAlive, type ExitStatus, type ProcessSpec, type Signal } from './process.js';
+export { ManagedProcess, pidAlive, procStatusField, residentBytes, type ExitStatus, type ProcessSpec, type Signal } from './process.js';
 export { RawConnection, rawCommand, type RawReply } from './raw-client.js';
 export { redisCli, type CliResult } from './redis-cli.js';
 export { answersPing, LOOPBACK, RedisServerProcess, type RedisServerOptions } from './redis-server.js';

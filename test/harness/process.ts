@@ -241,3 +241,15 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A field of /proc/<pid>/status as Linux writes it ("0-1", "45176 kB"). */
+export function procStatusField(pid: number, field: string): string {
+  const value = new RegExp(`^${field}:\\s*(.+)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (value === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return value.trim();
+}
+
+/** Resident memory of `pid`, in bytes. */
+export function residentBytes(pid: number): number {
+  return Number(procStatusField(pid, 'VmRSS').split(/\s+/)[0]) * 1024;
+}

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RequestParser } from '../../src/resp/request-parser.js';
@@ -10,6 +9,7 @@ import {
   implUnderTest,
   RawConnection,
   useHarness,
+  residentBytes,
   waitFor,
   type RedisServerProcess,
   type SentinelProcess,
@@ -52,13 +52,6 @@ const RSS_HEADROOM_BYTES = 64 * 1024 * 1024;
 const DOWN_AFTER_MS = 3000;
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb[1]) * 1024;
-}
 
 // ---------------------------------------------------------------- a hostile monitored instance
 
@@ -243,13 +236,13 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       timeoutMs: 20_000,
       description: 'the real replica discovered',
     });
-    baselineRss = rssBytes(sentinel.pid);
+    baselineRss = residentBytes(sentinel.pid);
   }, 30_000);
 
   afterEach(() => {
     try {
       const peak = peakRss > 0 ? `, peak ${mb(peakRss)}` : '';
-      console.log(`[hostile] ${expect.getState().currentTestName}: RSS baseline ${mb(baselineRss)}, now ${mb(rssBytes(sentinel.pid))}${peak}`);
+      console.log(`[hostile] ${expect.getState().currentTestName}: RSS baseline ${mb(baselineRss)}, now ${mb(residentBytes(sentinel.pid))}${peak}`);
     } catch {
       // The process is gone: the test has failed already.
     }
@@ -268,7 +261,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       conn.close();
     }
     expect(await q.master('good')).toMatchObject({ name: 'good', ip: '127.0.0.1', port: String(master.port) });
-    const rss = rssBytes(sentinel.pid);
+    const rss = residentBytes(sentinel.pid);
     expect(rss - baselineRss, `RSS ${rss} vs baseline ${baselineRss}`).toBeLessThan(RSS_HEADROOM_BYTES);
   }
 
@@ -291,7 +284,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
     peakRss = 0;
     const timer = setInterval(() => {
       try {
-        max = Math.max(max, rssBytes(sentinel.pid));
+        max = Math.max(max, residentBytes(sentinel.pid));
       } catch {
         // The process is gone; expectHealthy reports it.
       }
@@ -368,7 +361,7 @@ describe(`${implUnderTest()} sentinel under hostile input`, () => {
       // Removing the master must release its replicas too. The allocator keeps some of what they
       // used (49 MB of RSS above the baseline was still held after REMOVE, 2026-12-05), so this
       // bounds what stays rather than asking for all of it back.
-      await waitFor(() => rssBytes(sentinel.pid) - baselineRss, {
+      await waitFor(() => residentBytes(sentinel.pid) - baselineRss, {
         timeoutMs: 15_000,
         description: 'memory to stay bounded after SENTINEL REMOVE',
         until: (grown) => grown < RSS_HEADROOM_BYTES,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { freeLowPort, pidAlive, rawCommand, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
+import { freeLowPort, pidAlive, procStatusField, rawCommand, residentBytes, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
 import { FAST_DEBUG, infoFields, masterPortOf, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 
@@ -47,16 +47,6 @@ function proxyWorkers(parent: number): number[] {
       }
     })
     .map(Number);
-}
-
-/** The CPUs each of `pids` may run on, as Linux lists them ("1", "0-3"). */
-function cpusAllowed(pids: number[]): string[] {
-  return pids.map((pid) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-}
-
-/** Resident memory of `pids` together, in bytes. */
-function residentBytes(pids: number[]): number {
-  return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024, 0);
 }
 
 /** A plain connection through `port` that sends `request` and does not read until told to. */
@@ -202,7 +192,7 @@ describe('proxy', () => {
     expect(workers).toHaveLength(availableParallelism());
     // Each on a CPU of its own (with more than one CPU).
     const onOwnCpu = (pids: number[]) =>
-      waitFor(() => cpusAllowed(pids), { timeoutMs: 3000, description: 'each worker on a CPU of its own', until: (cpus) => new Set(cpus).size === pids.length && cpus.every((c) => /^\d+$/.test(c)) });
+      waitFor(() => pids.map((pid) => procStatusField(pid, 'Cpus_allowed_list')), { timeoutMs: 3000, description: 'each worker on a CPU of its own', until: (cpus) => new Set(cpus).size === pids.length && cpus.every((c) => /^\d+$/.test(c)) });
     if (availableParallelism() > 1) await onOwnCpu(workers);
     else console.warn('*** NOT CHECKED: proxy workers kept on their own CPUs (this machine has one CPU) ***');
     const clients = [h.client(proxyPort), h.client(proxyPort), h.client(proxyPort)];
@@ -236,7 +226,8 @@ describe('proxy', () => {
     await h.client(proxyPort).set('big', value);
     const reply = `$${value.length}\r\n${value}\r\n`;
     const workers = proxyWorkers(via.pid);
-    const before = residentBytes(workers);
+    const workersResident = () => workers.reduce((sum, pid) => sum + residentBytes(pid), 0);
+    const before = workersResident();
 
     // 32 MB of replies asked for and not read: the worker stops reading from Redis once the
     // client's socket is full, instead of holding what Redis sends.
@@ -248,7 +239,7 @@ describe('proxy', () => {
         until: (info) => Number(/client_recent_max_output_buffer:(\d+)/.exec(info)?.[1]) > 8 * 1024 * 1024,
       });
       expect(await h.client(proxyPort).ping()).toBe('PONG');
-      expect(residentBytes(workers) - before).toBeLessThan(8 * 1024 * 1024);
+      expect(workersResident() - before).toBeLessThan(8 * 1024 * 1024);
       const got = await slow.readAll(reply.length * 4);
       expect(got.length).toBe(reply.length * 4);
       expect(got.toString() === reply.repeat(4)).toBe(true);
