@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { connect as connectTls, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
+import { bindAddress, skippedBindFailure } from '../server/bind-address.js';
 import { pipeSockets, type Pipe, type PipeBytes } from './pipe.js';
 import type { PipeWorkers } from './pipe-workers.js';
 
@@ -76,20 +77,28 @@ export class TcpProxy {
     return this.sessions.size;
   }
 
+  /** Listens on every `bind` address (Redis's syntax: `*`, `::*`, `-` for one the host may lack). */
   async listen(): Promise<void> {
-    for (const host of this.opts.bind) {
+    for (const entry of this.opts.bind) {
+      const bind = bindAddress(entry);
       const onConnection = (socket: Socket) => this.accept(socket);
       // Not read from until its node answers: whatever the client sends waits in the kernel, and
       // goes with the socket when a worker takes the session.
       const server = this.opts.tls ? createTlsServer(this.opts.tls, onConnection) : createServer({ pauseOnConnect: true }, onConnection);
-      server.on('error', (e) => this.opts.log('warning', `Proxy ${this.opts.label}: ${e.message}`));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: this.opts.port, host, exclusive: true }, () => {
-          server.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port: this.opts.port, host: bind.host, ipv6Only: bind.ipv6Only, exclusive: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (e) {
+        // Not logged: the sentinel's own port, on the same addresses, has just said so.
+        if (skippedBindFailure(bind, (e as NodeJS.ErrnoException).code ?? '')) continue;
+        throw e;
+      }
+      server.on('error', (e) => this.opts.log('warning', `Proxy ${this.opts.label}: ${e.message}`));
       this.servers.push(server);
     }
   }

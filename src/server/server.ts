@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { bindAddress, skippedBindFailure, type BindAddress } from './bind-address.js';
 import { bytesToText } from './bytes.js';
 import type { LogLevel, ShutdownRequest } from './context.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js';
@@ -43,8 +44,6 @@ export interface SentinelServerOptions {
 }
 
 const TCP_BACKLOG = 511;
-/** Address families the host may lack: those listeners are skipped, as Redis does. */
-const UNSUPPORTED_FAMILY = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
 const STRERROR: Record<string, string> = {
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
@@ -135,15 +134,14 @@ export class SentinelServer {
     if (port === 0) return;
     // `bind ""` leaves the list empty: nothing to listen on, as in Redis (the config's default is Redis's list).
     for (const entry of this.opts.bind) {
-      const optional = entry.startsWith('-');
-      const address = optional ? entry.slice(1) : entry;
+      const bind = bindAddress(entry);
       try {
-        this.listeners.push(await this.listenOn(address, port, kind));
+        this.listeners.push(await this.listenOn(bind, port, kind));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         const reason = STRERROR[code] ?? (e as Error).message;
-        this.core.log('warning', `Warning: Could not create server ${kind} listening socket ${address}:${port}: bind: ${reason}`);
-        if ((optional && code === 'EADDRNOTAVAIL') || UNSUPPORTED_FAMILY.has(code)) continue;
+        this.core.log('warning', `Warning: Could not create server ${kind} listening socket ${bind.address}:${port}: bind: ${reason}`);
+        if (skippedBindFailure(bind, code)) continue;
         await this.closeListeners();
         throw new Error(`Failed listening on port ${port} (${kind}), aborting.`);
       }
@@ -191,14 +189,13 @@ export class SentinelServer {
     await this.closeListeners();
   }
 
-  private listenOn(address: string, port: number, kind: 'TCP' | 'TLS'): Promise<Server> {
-    const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
+  private listenOn({ address, host, ipv6Only }: BindAddress, port: number, kind: 'TCP' | 'TLS'): Promise<Server> {
     const accept = (socket: Socket) => this.accept(socket);
     return new Promise((resolve, reject) => {
       // Half-open: a client that closes its side right after a command still gets the reply, even one that waits for the disk.
       const server = kind === 'TCP' ? createServer({ noDelay: true, allowHalfOpen: true }, accept) : this.tlsServer(accept);
       server.once('error', reject);
-      server.listen({ host, port, ipv6Only: host.includes(':'), backlog: TCP_BACKLOG, exclusive: true }, () => {
+      server.listen({ host, port, ipv6Only, backlog: TCP_BACKLOG, exclusive: true }, () => {
         server.off('error', reject);
         server.on('error', (e) => this.core.log('warning', `Listener error on ${address}:${port}: ${e.message}`));
         resolve(server);

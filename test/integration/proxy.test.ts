@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { freeLowPort, pidAlive, procStatusField, rawCommand, residentBytes, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
+import { freeLowPort, pidAlive, procStatusField, RawConnection, rawCommand, residentBytes, useHarness, waitFor, type SentinelProcess } from '../harness/index.js';
 import { makeCertificates, tlsCommand } from '../harness/tls.js';
 import { FAST_DEBUG, infoFields, masterPortOf, sentinelDebug, startTunedTopology, waitForReplicaOf } from '../harness/failover-kit.js';
 
@@ -272,5 +272,23 @@ describe('proxy', () => {
     expect(wrong.value).toEqual({ type: 'error', value: 'WRONGPASS invalid username-password pair or user is disabled.' });
     const app = h.client(proxyPort, { username: 'app', password: 'app-secret' });
     expect(await app.call('ACL', 'WHOAMI')).toBe('app');
+  });
+
+  it("listens on Redis's default bind addresses (no bind line: * -::*) as the sentinel port does", async () => {
+    // The harness writes `bind 127.0.0.1`; a later bind line replaces it, as in Redis.
+    const { t, proxyPort } = await topology(() => ['bind * -::*']);
+    expect(await reachedPort(proxyPort)).toBe(t.master.port);
+    const viaIpv6 = await RawConnection.open(proxyPort, { host: '::1', timeoutMs: 3000 }).catch((e: NodeJS.ErrnoException) => e);
+    if (viaIpv6 instanceof Error && ['EADDRNOTAVAIL', 'ENETUNREACH', 'EAFNOSUPPORT'].includes(viaIpv6.code ?? '')) {
+      console.warn(`*** NOT CHECKED: the proxy on ::1 (this machine has no IPv6 loopback: ${viaIpv6.code}) ***`);
+      return;
+    }
+    if (viaIpv6 instanceof Error) throw viaIpv6;
+    try {
+      const role = (await viaIpv6.command(['ROLE'])).value;
+      expect(role.type === 'array' && role.items[0]).toEqual({ type: 'bulk', value: 'master' });
+    } finally {
+      viaIpv6.close();
+    }
   });
 });
